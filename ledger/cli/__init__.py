@@ -1,0 +1,75 @@
+"""The ``ledger`` command: a thin view over the library.
+
+Subcommands live one module per command group under ``ledger/cli/`` and are imported only
+when invoked, so ``ledger --help`` and ``ledger spec status`` start fast (no anthropic,
+sigstore or duckdb import unless the command needs it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from ledger import __version__
+
+# name -> (module, attribute, one-line help shown by `ledger --help` without importing it)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "spec": ("ledger.cli.spec", "spec", "Code from Spec tree: status, validate, chain."),
+    "recipe": ("ledger.cli.recipe", "recipe", "Pinned recipes: check, digest."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command: click.Command = getattr(module, entry[1])
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ledger")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors (for bug reports).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """spec-ledger: provenance for code that AI agents compile from specifications.
+
+    Answers "what code ran, from which spec, with which model, was it tested, who signed
+    it" from signed in-toto attestations and a local DuckDB index.
+
+    Start with `ledger spec status` inside a Code from Spec workspace.
+    Exit codes: 0 success / policy met, 1 checked and not met, 2 usage or input error.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: one catch for user-facing errors, tracebacks only with -v."""
+    from ledger.errors import LedgerError
+
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in args or "--verbose" in args or bool(os.environ.get("LEDGER_DEBUG"))
+    try:
+        return cli.main(args=args, prog_name="ledger", standalone_mode=True)
+    except LedgerError as exc:
+        if verbose:
+            raise
+        click.echo(exc.diagnostics(), err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,88 @@
+"""Filesystem primitives every writer uses: atomic replace and workspace confinement."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from ledger.errors import PathEscapeError
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` so readers see either the old file or the new one, never half.
+
+    Temp file in the same directory, fsync, rename, fsync of the directory: a crash or
+    ``kill -9`` at any point leaves the previous content in place.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str, *, mode: int | None = None) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def check_relative(rel: str, *, what: str = "path") -> PurePosixPath:
+    """Reject absolute paths, ``..`` components, NUL bytes and empty paths in a relative path."""
+    if not rel or "\x00" in rel:
+        raise PathEscapeError(f"{what} {rel!r} is empty or contains a NUL byte")
+    pure = PurePosixPath(rel.replace("\\", "/"))
+    if pure.is_absolute() or rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
+        raise PathEscapeError(f"{what} {rel!r} is absolute; expected a path relative to the root")
+    if any(part == ".." for part in pure.parts):
+        raise PathEscapeError(f"{what} {rel!r} contains '..'; expected a path inside the root")
+    return pure
+
+
+def confine(root: Path, rel: str, *, what: str = "path") -> Path:
+    """Resolve ``rel`` under ``root``, refusing anything that ends up outside it.
+
+    Symlinks are resolved, so a link inside ``root`` that points out of it is refused too.
+    """
+    pure = check_relative(rel, what=what)
+    root_real = root.resolve()
+    candidate = (root_real / pure).resolve()
+    if candidate != root_real and root_real not in candidate.parents:
+        raise PathEscapeError(f"{what} {rel!r} resolves outside {root} (symlink escape?)")
+    return candidate
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """An advisory ``flock`` on ``path`` (created if needed); blocks until acquired."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
