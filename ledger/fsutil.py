@@ -74,11 +74,23 @@ def confine(root: Path, rel: str, *, what: str = "path") -> Path:
 
 @contextlib.contextmanager
 def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
-    """An advisory ``flock`` on ``path`` (created if needed); blocks until acquired."""
+    """An advisory ``flock`` on ``path`` (created if needed); blocks until acquired.
+
+    A shared (reader) lock on a read-only tree where the lock file cannot be created is
+    skipped: nobody can be writing there.
+    """
+    import errno
     import fcntl
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not shared:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        if shared and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM, errno.ENOENT):
+            yield
+            return
+        raise
     try:
         fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield

@@ -32,9 +32,9 @@ def workspace_option(func: F) -> F:
 
 def json_option(func: F) -> F:
     """``--json``: machine-readable output on stdout instead of tables."""
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout."
-    )(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(
+        func
+    )
 
 
 def resolve_workspace(workspace_dir: Path | None) -> Workspace:

@@ -1,0 +1,3 @@
+package testutils
+
+func Ptr[T any](v T) *T { return &v }
