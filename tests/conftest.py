@@ -34,7 +34,9 @@ class CliResult:
         return f"CliResult(code={self.code}, stdout={self.stdout[-2000:]!r}, stderr={self.stderr[-2000:]!r})"
 
 
-def run_ledger(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
+def run_ledger(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> CliResult:
     """Run the real `ledger` entry point in a subprocess, as a user would."""
     import os
     import subprocess

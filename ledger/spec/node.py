@@ -149,7 +149,7 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
     try:
         loaded = yaml.compose(yaml_text, Loader=loader)
-        value: Any = yaml.load(yaml_text, Loader=loader)  # noqa: S506 - a safe loader
+        value: Any = yaml.load(yaml_text, Loader=loader)  # safe: loader is (C)SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2

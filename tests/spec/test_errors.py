@@ -16,7 +16,9 @@ def node_file(root: Path, name: str) -> Path:
 
 def test_bad_frontmatter_yaml(tmp_path: Path) -> None:
     small_tree(tmp_path)
-    node_file(tmp_path, "shop/cart").write_text("---\ndepends_on: [SPEC/x\noutput: a.py\n---\n# SPEC/shop/cart\n")
+    node_file(tmp_path, "shop/cart").write_text(
+        "---\ndepends_on: [SPEC/x\noutput: a.py\n---\n# SPEC/shop/cart\n"
+    )
     result = run_ledger("spec", "status", "-w", str(tmp_path))
     assert_user_error(result, "code-from-spec/shop/cart/_node.md:", "malformed YAML frontmatter")
 
@@ -31,10 +33,14 @@ def test_unknown_logical_name_prefix(tmp_path: Path) -> None:
     small_tree(tmp_path)
     write_node(tmp_path, "shop/pay", depends_on=["SPEC/shop/cart", "LIB/requests"], output="src/pay.py")
     result = run_ledger("spec", "chain", "SPEC/shop/pay", "-w", str(tmp_path))
-    assert_user_error(result, "code-from-spec/shop/pay/_node.md:4", "unknown logical-name prefix", "LIB/requests")
+    assert_user_error(
+        result, "code-from-spec/shop/pay/_node.md:4", "unknown logical-name prefix", "LIB/requests"
+    )
     result = run_ledger("spec", "validate", "-w", str(tmp_path))
     assert result.code == 2
-    assert "code-from-spec/shop/pay/_node.md:4: error: depends_on: unknown logical-name prefix" in result.stdout
+    assert (
+        "code-from-spec/shop/pay/_node.md:4: error: depends_on: unknown logical-name prefix" in result.stdout
+    )
 
 
 @pytest.mark.parametrize("ref", ["SPEC/../etc", "EXTERNAL/../../etc/passwd", "EXTERNAL//etc/passwd"])
@@ -67,13 +73,17 @@ def test_cycle(tmp_path: Path) -> None:
 def test_non_utf8_file(tmp_path: Path) -> None:
     small_tree(tmp_path)
     node_file(tmp_path, "misc").write_bytes(b"# SPEC/misc\n\n# Public\n\n## About\ncaf\xe9\n")
-    assert_user_error(run_ledger("spec", "status", "-w", str(tmp_path)), "code-from-spec/misc/_node.md:6", "UTF-8")
+    assert_user_error(
+        run_ledger("spec", "status", "-w", str(tmp_path)), "code-from-spec/misc/_node.md:6", "UTF-8"
+    )
 
 
 def test_name_heading_must_match(tmp_path: Path) -> None:
     small_tree(tmp_path)
     node_file(tmp_path, "misc").write_text("# SPEC/other\n")
-    assert_user_error(run_ledger("spec", "status", "-w", str(tmp_path)), "_node.md:1", "expected '# SPEC/misc'")
+    assert_user_error(
+        run_ledger("spec", "status", "-w", str(tmp_path)), "_node.md:1", "expected '# SPEC/misc'"
+    )
 
 
 def test_unrecognized_section_and_leaf_only_rules(tmp_path: Path) -> None:
@@ -101,4 +111,6 @@ def test_no_workspace(tmp_path: Path) -> None:
 def test_malformed_manifest_line(tmp_path: Path) -> None:
     small_tree(tmp_path)
     (tmp_path / "code-from-spec" / ".manifest").write_text("code-from-spec: v5\nARTIFACT/shop/cart;path:x\n")
-    assert_user_error(run_ledger("spec", "status", "-w", str(tmp_path)), "code-from-spec/.manifest:2", "malformed entry")
+    assert_user_error(
+        run_ledger("spec", "status", "-w", str(tmp_path)), "code-from-spec/.manifest:2", "malformed entry"
+    )

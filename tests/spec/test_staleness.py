@@ -15,7 +15,9 @@ from tests.spec.treebuilder import small_tree, write_node
 
 # Printable text without characters that would change the Markdown structure of a block.
 safe_text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"), exclude_characters="#`~<>-=*_\\["),
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"), exclude_characters="#`~<>-=*_\\["
+    ),
     min_size=1,
     max_size=40,
 ).filter(lambda s: s.strip(" \t") != "")
@@ -56,7 +58,9 @@ def test_generated_tree_is_up_to_date(tmp_path: Path) -> None:
 def test_editing_an_ancestor_public_subsection_stales_exactly_its_descendants(new_text: str) -> None:
     root = fresh_tree()
     try:
-        write_node(root, "shop", public={"Context": "A shop. " + new_text, "Conventions": "Use integers for cents."})
+        write_node(
+            root, "shop", public={"Context": "A shop. " + new_text, "Conventions": "Use integers for cents."}
+        )
         assert statuses(root) == {
             "ARTIFACT/shop/cart": "stale",
             "ARTIFACT/shop/pay": "stale",
@@ -112,7 +116,9 @@ def test_crlf_and_lf_files_hash_identically(body: list[str], trailing_newline: b
         hashes = []
         for newline in ("\n", "\r\n"):
             root = Path(tmp) / newline.encode().hex()
-            write_node(root, "n", public={"Body": "\n".join(body)}, agent="go", output="o.txt", newline=newline)
+            write_node(
+                root, "n", public={"Body": "\n".join(body)}, agent="go", output="o.txt", newline=newline
+            )
             text = (root / "code-from-spec" / "n" / "_node.md").read_bytes()
             if not trailing_newline:
                 (root / "code-from-spec" / "n" / "_node.md").write_bytes(text.rstrip(b"\r\n"))
