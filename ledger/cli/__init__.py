@@ -20,6 +20,7 @@ from ledger import __version__
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "spec": ("ledger.cli.spec", "spec", "Code from Spec tree: status, validate, chain."),
     "recipe": ("ledger.cli.recipe", "recipe", "Pinned recipes: check, digest."),
+    "trajectory": ("ledger.cli.trajectory", "trajectory", "Hash-chained build trajectories: verify, show."),
 }
 
 

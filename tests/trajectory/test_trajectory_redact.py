@@ -1,0 +1,227 @@
+"""Secrets never reach the trajectory file; what was removed is recorded without the secret."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.trajectory import MARKER_RE, Redactor, TrajectoryWriter, normalize_markers, read_trajectory
+from tests.trajectory.fakes import FAKE_ANTHROPIC_KEY, FAKE_BEARER, FAKE_ENV_VALUE
+
+FAKE_GITHUB = "ghp_" + "R4nd0mLooking1Token2Value3Here4abcdEF"
+FAKE_AWS = "AKIA" + "Q3EXAMPLE7KEY2AB"
+FAKE_SLACK = "xoxb-" + "1234567890-0987654321-AbCdEfGhIjKl"
+FAKE_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0LXVzZXItMSJ9.c2lnbmF0dXJlLW5vdC1yZWFs"
+FAKE_PEM = (
+    "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIFakeFakeFakeFakeFakeFakeFake\n-----END EC PRIVATE KEY-----"
+)
+
+
+def test_planted_secrets_never_reach_the_file(tmp_path: Path, redactor: Redactor) -> None:
+    path = tmp_path / "t.jsonl"
+    with TrajectoryWriter(path, redactor) as w:
+        w.emit("build_start", {"env": {"ANTHROPIC_API_KEY": FAKE_ANTHROPIC_KEY}})
+        w.emit(
+            "model_request",
+            {"request": {"headers": {"Authorization": f"Bearer {FAKE_BEARER}"}, "messages": []}},
+        )
+        w.emit(
+            "tool_result",
+            {
+                "name": "run_command",
+                "output": f"$ env\nMY_TOKEN={FAKE_ENV_VALUE}\ncurl -H 'Authorization: Bearer "
+                f"{FAKE_BEARER}'\nkey={FAKE_ANTHROPIC_KEY}\n",
+            },
+        )
+        w.emit("exec", {"stdout": f"{FAKE_ENV_VALUE}".encode(), FAKE_ANTHROPIC_KEY: "as a key"})
+        w.emit(
+            "note",
+            {"text": f"{FAKE_GITHUB} {FAKE_AWS} {FAKE_SLACK} {FAKE_JWT}\n{FAKE_PEM}\n"},
+        )
+        w.close()
+
+    raw = path.read_bytes()
+    for secret in (
+        FAKE_ANTHROPIC_KEY,
+        FAKE_BEARER,
+        FAKE_ENV_VALUE,
+        FAKE_GITHUB,
+        FAKE_AWS,
+        FAKE_SLACK,
+        FAKE_JWT,
+        "MHcCAQEEIFakeFake",
+    ):
+        assert secret.encode() not in raw, secret
+    # the fake key's distinctive middle must not leak in any partial form either
+    assert b"Zq3xT9vLw2Rk8YbNc5Hd" not in raw
+
+
+def test_equal_secrets_equal_markers_and_redaction_events(tmp_path: Path, redactor: Redactor) -> None:
+    path = tmp_path / "t.jsonl"
+    with TrajectoryWriter(path, redactor) as w:
+        w.emit("note", {"a": f"x {FAKE_ENV_VALUE}", "b": [f"{FAKE_ENV_VALUE}!"]})
+        w.emit("note", {"c": f"again {FAKE_ENV_VALUE}", "d": "clean"})
+        w.close()
+
+    events = read_trajectory(path)
+    assert [e.type for e in events] == ["note", "redaction", "note", "redaction"]
+    marker_a = events[0].data["a"].removeprefix("x ")
+    assert MARKER_RE.fullmatch(marker_a)
+    assert marker_a.startswith("[REDACTED:env.MY_TOKEN:")
+    assert events[0].data["b"] == [f"{marker_a}!"]
+    assert events[2].data["c"] == f"again {marker_a}"  # same secret, same marker
+    assert events[1].data == {
+        "event": 0,
+        "redactions": [
+            {"path": "/a", "kind": "env.MY_TOKEN", "marker": marker_a},
+            {"path": "/b/0", "kind": "env.MY_TOKEN", "marker": marker_a},
+        ],
+    }
+    assert events[3].data["event"] == 2
+
+
+def test_markers_depend_on_the_build_salt() -> None:
+    """A marker cannot be matched against a guessed secret without the (unwritten) salt."""
+    env = {"MY_TOKEN": FAKE_ENV_VALUE}
+    one, _ = Redactor([], environ=env).redact_text(FAKE_ENV_VALUE)
+    two, _ = Redactor([], environ=env).redact_text(FAKE_ENV_VALUE)
+    assert one != two
+    assert normalize_markers(one) == normalize_markers(two) == "[REDACTED:env.MY_TOKEN]"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (f"key: {FAKE_ANTHROPIC_KEY}", "anthropic_key"),
+        ("OPENAI_KEY=sk-proj-" + "a1B2c3D4e5F6g7H8i9J0kLmN", "openai_key"),
+        (FAKE_GITHUB, "github_token"),
+        ("github_pat_" + "11ABCDEFG0123456789_abcdefghijklmnop", "github_token"),
+        (f"aws={FAKE_AWS}", "aws_access_key"),
+        (FAKE_SLACK, "slack_token"),
+        (f"Authorization: Bearer {FAKE_BEARER}", "authorization"),
+        (f'{{"x-api-key": "{FAKE_BEARER}"}}', "api_key_header"),
+        (f"token was bearer {FAKE_BEARER}", "bearer_token"),
+        (f"cookie={FAKE_JWT};", "jwt"),
+        (FAKE_PEM, "private_key"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow truncated output", "private_key"),
+    ],
+)
+def test_each_key_format_is_detected(text: str, kind: str) -> None:
+    redactor = Redactor([], environ={})
+    out, found = redactor.redact_text(text)
+    assert [f.kind for f in found] == [kind]
+    assert MARKER_RE.search(out)
+    out_b, found_b = redactor.redact_bytes(text.encode())
+    assert out_b == out.encode() and [f.kind for f in found_b] == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "authorization = request.headers.get('Authorization')",
+        "headers = {'Authorization': f'Bearer {token}'}",
+        "def risk_assessment_framework_loader(): pass",
+        "import sklearn; sk-learn-is-not-a-key-at-all",
+        "the bearer of bad news",
+        "password: str = field(default='')",
+    ],
+)
+def test_source_code_is_left_alone(text: str) -> None:
+    """False positives would corrupt recorded code and break reproduction from the trajectory."""
+    out, found = Redactor([], environ={}).redact_text(text)
+    assert (out, found) == (text, [])
+
+
+def test_sensitive_keys_are_redacted_whole() -> None:
+    redactor = Redactor([], environ={})
+    result = redactor.redact_data(
+        {
+            "headers": {"Authorization": "Basic dXNlcjpwYXNz", "X-Api-Key": "short"},
+            "header_list": [["x-api-key", "also-short"], ["accept", "application/json"]],
+            "db": {"password": "pw", "client_secret": "abc", "max_tokens": 100},
+        }
+    )
+    data: dict[str, Any] = result.data
+    assert data["headers"]["Authorization"].startswith("Basic [REDACTED:authorization:")
+    assert data["headers"]["X-Api-Key"].startswith("[REDACTED:api_key_header:")
+    assert data["header_list"][0][1].startswith("[REDACTED:api_key_header:")
+    assert data["header_list"][1] == ["accept", "application/json"]
+    assert data["db"]["password"].startswith("[REDACTED:secret_field:")
+    assert data["db"]["client_secret"].startswith("[REDACTED:secret_field:")
+    assert data["db"]["max_tokens"] == 100
+    assert sorted(f.path for f in result.findings) == [
+        "/db/client_secret",
+        "/db/password",
+        "/header_list/0/1",
+        "/headers/Authorization",
+        "/headers/X-Api-Key",
+    ]
+
+
+def test_secret_in_a_key_is_recorded_at_the_redacted_path() -> None:
+    result = Redactor([], environ={}).redact_data({"cfg": {FAKE_ANTHROPIC_KEY: 1}})
+    (key,) = result.data["cfg"]
+    (finding,) = result.findings
+    assert finding.in_key and finding.kind == "anthropic_key"
+    assert finding.path == f"/cfg/{key}"
+    assert FAKE_ANTHROPIC_KEY not in json.dumps(finding.to_json())
+
+
+def test_env_var_rules() -> None:
+    env = {
+        "DEPLOY_TOKEN": "deploy-0123456789",  # *_TOKEN, long enough: always
+        "DB_PASSWORD_FILE": "/run/secrets/db",  # *PASSWORD*: a path, but redacted by the rule
+        "FEATURE_KEY": "on",  # *_KEY but under 8 chars: a flag, not a secret
+        "CONFIGURED": "abcd",  # configured in ledger.toml: 4 chars is enough
+        "TINY": "ab",  # configured, too short: skipped and reported
+        "PATH": "/usr/bin:/bin",
+    }
+    redactor = Redactor(["CONFIGURED", "TINY", "UNSET"], environ=env)
+    text = "deploy-0123456789 /run/secrets/db on abcd ab /usr/bin:/bin"
+    out, found = redactor.redact_text(text)
+    assert [f.kind for f in found] == ["env.DEPLOY_TOKEN", "env.DB_PASSWORD_FILE", "env.CONFIGURED"]
+    assert out.endswith(" on " + found[2].marker + " ab /usr/bin:/bin")
+    assert redactor.skipped_env == ("TINY",)
+
+
+def test_non_json_data_is_refused_with_its_path() -> None:
+    with pytest.raises(TypeError, match=r"/a/1 is set"):
+        Redactor([], environ={}).redact_data({"a": [1, {2}]})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.text(max_size=600),
+    after=st.text(max_size=600),
+    as_bytes=st.booleans(),
+)
+def test_env_value_is_removed_wherever_it_sits(before: str, after: str, as_bytes: bool) -> None:
+    """Exact env values go even mid-word, in short and long strings, in str and bytes."""
+    redactor = Redactor(["MY_TOKEN"], environ={"MY_TOKEN": FAKE_ENV_VALUE})
+    text = before + FAKE_ENV_VALUE + after
+    if as_bytes:
+        out_b, found = redactor.redact_bytes(text.encode())
+        assert FAKE_ENV_VALUE.encode() not in out_b
+    else:
+        out, found = redactor.redact_text(text)
+        assert FAKE_ENV_VALUE not in out
+    assert found
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.text(max_size=600).map(lambda s: s + " "),
+    after=st.text(max_size=600).map(lambda s: " " + s),
+)
+def test_key_shapes_are_removed_in_any_surrounding_text(before: str, after: str) -> None:
+    redactor = Redactor([], environ={})
+    out, _ = redactor.redact_text(before + FAKE_ANTHROPIC_KEY + after)
+    assert FAKE_ANTHROPIC_KEY not in out
+    header = f"{before}Authorization: Bearer {FAKE_BEARER}{after}"
+    result = redactor.redact_data({"h": [header, {"authorization": FAKE_BEARER}]})
+    assert FAKE_BEARER not in json.dumps(result.data)
