@@ -1,0 +1,4 @@
+package cache
+
+// Get returns the cached value for key.
+func Get(key string) {}
