@@ -15,9 +15,16 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     """Write ``data`` to ``path`` so readers see either the old file or the new one, never half.
 
     Temp file in the same directory, fsync, rename, fsync of the directory: a crash or
-    ``kill -9`` at any point leaves the previous content in place.
+    ``kill -9`` at any point leaves the previous content in place. Without ``mode`` the file
+    keeps the mode of the file it replaces, or gets the usual ``0666 & ~umask`` (mkstemp
+    alone would make every file 0600).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -32,6 +39,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int | None = None) -> None:
