@@ -214,6 +214,12 @@ def _build_start(
         },
         "tools": {t.name: t.found for t in resolved.tool_versions},
         "sandbox": sandbox_kind,
+        # what a replay needs to run the agent the same way (ledger/replay.py)
+        "limits": {
+            "max_turns": recipe.sandbox.max_turns,
+            "timeout_s": recipe.sandbox.timeout_s,
+            "call_timeout_s": recipe.sandbox.call_timeout_s,
+        },
     }
 
 
@@ -479,12 +485,9 @@ def _install(workspace: Workspace, chain: Chain, produced: Mapping[str, bytes]) 
 
 def _ingest(workspace: Workspace, envelope_file: Path) -> bool:
     """Index the new attestation when the ledger store is available (it is rebuildable anyway)."""
-    try:
-        from ledger.store import open_store  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    with open_store(workspace) as db:
-        db.ingest([envelope_file])
+    from ledger.store import open_store
+
+    open_store(workspace).ingest([envelope_file])
     return True
 
 

@@ -7,7 +7,8 @@ trusted signer's statement is an input error naming the file, line and field.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -67,6 +68,10 @@ class Statement:
     subjects: tuple[Subject, ...]
     provenance: Provenance | None
     test_result: TestResultView | None
+    # The whole verified statement, for consumers that need fields the views do not model
+    # (byproducts for replay, dependencies for diff and the ledger). Only ever built from a
+    # payload whose signature verified.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def digests(self) -> frozenset[str]:
         return frozenset(s.sha256 for s in self.subjects if s.sha256)
@@ -137,7 +142,7 @@ def read_statement(payload: bytes, *, file: str | None = None, line: int | None 
         provenance = _provenance(r, r.obj(data.get("predicate"), "predicate"))
     elif predicate_type == TEST_RESULT_TYPE:
         test_result = _test_result(r, r.obj(data.get("predicate"), "predicate"))
-    return Statement(predicate_type, tuple(subjects), provenance, test_result)
+    return Statement(predicate_type, tuple(subjects), provenance, test_result, raw=data)
 
 
 def _provenance(r: _Reader, pred: dict[str, Any]) -> Provenance:

@@ -18,7 +18,8 @@ from ledger.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from ledger.attest.verify import CurrentChain
+    from ledger.attest.verify import CurrentChain, LevelCheck
+    from ledger.workspace import Workspace
 
 
 @click.group("key")
@@ -91,6 +92,15 @@ def _chain_lookup(root: Path) -> Callable[[str], CurrentChain]:
     return lookup
 
 
+def _extra_checks(ws: Workspace, *, replay: bool, sandbox: str | None) -> list[LevelCheck]:
+    checks: list[LevelCheck] = []
+    if replay:
+        from ledger.replay import ReproducedCheck
+
+        checks.append(ReproducedCheck(ws, sandbox=sandbox))
+    return checks
+
+
 @click.command("verify")
 @click.argument("artifacts", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -107,12 +117,26 @@ def _chain_lookup(root: Path) -> Callable[[str], CurrentChain]:
     default=None,
     help="Also write a signed SLSA Verification Summary Attestation (JSON Lines) here.",
 )
+@click.option(
+    "--replay",
+    is_flag=True,
+    help="Also check REPRODUCED: replay the signed trajectory (recorded model answers, tools re-run "
+    "in a fresh sandbox) and require byte-identical artifacts.",
+)
+@click.option(
+    "--sandbox",
+    type=click.Choice(["bwrap", "none"]),
+    default=None,
+    help="Sandbox for --replay (default: the one the build used).",
+)
 @workspace_option
 @json_option
 def verify(
     artifacts: tuple[Path, ...],
     attestation_dir: Path | None,
     vsa_out: Path | None,
+    replay: bool,
+    sandbox: str | None,
     workspace_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -147,6 +171,7 @@ def verify(
         attestation_dir or ws.attestations_dir,
         policy,
         _chain_lookup(ws.root),
+        checks=_extra_checks(ws, replay=replay, sandbox=sandbox),
     )
     if vsa_out is not None and signer is not None:
         from ledger.attest.vsa import write_vsa
