@@ -1,0 +1,324 @@
+"""What every importer shares: the result it reports and the sink it writes events through.
+
+An importer reads an external agent's transcript and calls the ``Sink``; the sink writes the
+events through a ``TrajectoryWriter`` (so imported transcripts are redacted and hash-chained
+like our own), keeps the source's timestamps, pairs tool calls with their results and counts
+what it had to skip. Nothing is dropped without a ``Skipped`` entry saying where and why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ledger.errors import ImportFormatError
+from ledger.trajectory.events import EventType, format_time
+from ledger.trajectory.writer import TrajectoryWriter
+
+MAX_SKIPPED_KEPT = 1000
+"""Skipped entries listed one by one; beyond this only the count grows (a 1 GB garbage file
+must not produce a 1 GB report)."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """One line or record of the source that was not imported, and why."""
+
+    where: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"where": self.where, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ModelSeen:
+    """A model the source says it talked to; the attestation lists these as dependencies."""
+
+    id: str
+    provider: str | None = None
+    endpoint: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"id": self.id, "provider": self.provider, "endpoint": self.endpoint}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import produced: enough for the CLI to report and for an attestation to cite."""
+
+    format: str
+    filename: str
+    source_version: str | None
+    session_id: str | None
+    events: int
+    event_counts: Mapping[str, int]
+    tool_calls_paired: int
+    tool_calls_unpaired: int
+    tool_results_unpaired: int
+    models: tuple[ModelSeen, ...]
+    skipped: tuple[Skipped, ...]
+    skipped_total: int
+    stats: Mapping[str, int]
+    trajectory_sha256: str
+    trajectory_head: str
+    original_sha256: str
+    original_media_type: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "filename": self.filename,
+            "source_version": self.source_version,
+            "session_id": self.session_id,
+            "events": self.events,
+            "event_counts": dict(sorted(self.event_counts.items())),
+            "tool_calls": {
+                "paired": self.tool_calls_paired,
+                "unpaired_calls": self.tool_calls_unpaired,
+                "unpaired_results": self.tool_results_unpaired,
+            },
+            "models": [m.to_json() for m in self.models],
+            "skipped": [s.to_json() for s in self.skipped],
+            "skipped_total": self.skipped_total,
+            "stats": dict(sorted(self.stats.items())),
+            "trajectory": {"sha256": self.trajectory_sha256, "head": self.trajectory_head},
+            "original": {"sha256": self.original_sha256, "media_type": self.original_media_type},
+        }
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A source timestamp as an aware UTC datetime, or None if absent or unreadable.
+
+    Accepts RFC 3339 / ISO 8601 strings (``Z`` or offsets; naive ones are taken as UTC, which
+    is what OpenHands and SWE-agent logs mean in practice) and Unix seconds.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class Sink:
+    """The one way an importer writes: typed helpers over ``TrajectoryWriter.emit``.
+
+    Times: the writer stamps each event with its clock; the sink's clock returns the source
+    timestamp set for the event at hand. Events the source gives no time for carry the last
+    source time forward (they happened after it); before any source time, the import time.
+    """
+
+    def __init__(self, writer_factory: Any, source: Mapping[str, Any], import_time: datetime) -> None:
+        self._now = import_time
+        self._import_time = import_time
+        self._writer: TrajectoryWriter = writer_factory(self._clock)
+        self._source = dict(source)
+        self._started = False
+        self._ended = False
+        self.counts: Counter[str] = Counter()
+        self.stats: Counter[str] = Counter()
+        self._open_calls: dict[str, str] = {}
+        self._call_names: dict[str, str] = {}
+        self.paired = 0
+        self.unpaired_results = 0
+        self._models: dict[tuple[str, str | None, str | None], None] = {}
+        self.skipped: list[Skipped] = []
+        self.skipped_total = 0
+        self.session_id: str | None = None
+        self.source_version: str | None = None
+
+    @property
+    def writer(self) -> TrajectoryWriter:
+        return self._writer
+
+    def _clock(self) -> datetime:
+        return self._now
+
+    def at(self, when: Any) -> None:
+        """Set the time of the next events from a source timestamp (ignored when unreadable)."""
+        moment = when if isinstance(when, datetime) else parse_time(when)
+        if moment is not None:
+            self._now = moment
+
+    def emit(self, type: EventType, data: Mapping[str, Any], when: Any = None) -> None:
+        if not self._started and type is not EventType.BUILD_START:
+            self.start({})
+        self.at(when)
+        clean = {k: v for k, v in data.items() if v is not None}
+        self._writer.emit(type.value, clean)
+        self.counts[type.value] += 1
+
+    # -- typed helpers -------------------------------------------------------------------
+
+    def start(self, data: Mapping[str, Any], when: Any = None) -> None:
+        """``build_start``: the source format, version, session id, cwd, agent, and the link
+        to the original bytes (``source.sha256``) that makes the import lossless."""
+        if self._started:
+            return
+        self._started = True
+        body = dict(data)
+        self.session_id = _opt_str(body.get("session_id"))
+        self.source_version = _opt_str(body.get("source_version"))
+        body["source"] = self._source
+        body["imported_at"] = format_time(self._import_time)
+        self.emit(EventType.BUILD_START, body, when)
+
+    def end(self, data: Mapping[str, Any], when: Any = None) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        body = dict(data)
+        body["tool_calls"] = {
+            "paired": self.paired,
+            "unpaired_calls": len(self._open_calls),
+            "unpaired_results": self.unpaired_results,
+        }
+        if self.skipped_total:
+            body["skipped"] = self.skipped_total
+        self.emit(EventType.BUILD_END, body, when)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def model(self, model_id: Any, provider: str | None = None, endpoint: str | None = None) -> None:
+        if isinstance(model_id, str) and model_id and model_id != "<synthetic>":
+            self._models.setdefault((model_id, provider, endpoint or None), None)
+
+    def tool_call(self, call_id: str, name: str, tool_input: Any, when: Any = None, **extra: Any) -> None:
+        if call_id in self._open_calls:
+            self.stats["duplicate_tool_call_ids"] += 1
+        self._open_calls[call_id] = name
+        self._call_names[call_id] = name
+        data = {"id": call_id, "name": name, "input": _as_object(tool_input), **extra}
+        self.emit(EventType.TOOL_CALL, data, when)
+
+    def tool_result(
+        self, call_id: str | None, output: Any, is_error: bool = False, when: Any = None, **extra: Any
+    ) -> bool:
+        """Emit a result; True if it closed an open call (``paired``), else it is flagged unpaired."""
+        paired = call_id is not None and call_id in self._open_calls
+        name = extra.pop("name", None) or (self._call_names.get(call_id) if call_id else None)
+        if paired:
+            assert call_id is not None
+            del self._open_calls[call_id]
+            self.paired += 1
+        else:
+            self.unpaired_results += 1
+            extra["unpaired"] = True
+        data = {"id": call_id, "name": name, "is_error": bool(is_error), "output": output, **extra}
+        self.emit(EventType.TOOL_RESULT, data, when)
+        return paired
+
+    def call_name(self, call_id: str | None) -> str | None:
+        return self._call_names.get(call_id) if call_id else None
+
+    def note(self, kind: str, when: Any = None, **fields: Any) -> None:
+        self.emit(EventType.NOTE, {"kind": kind, **fields}, when)
+
+    def skip(self, where: str, reason: str) -> None:
+        self.skipped_total += 1
+        if len(self.skipped) < MAX_SKIPPED_KEPT:
+            self.skipped.append(Skipped(where, reason))
+
+    @property
+    def unpaired_calls(self) -> int:
+        return len(self._open_calls)
+
+    @property
+    def models(self) -> tuple[ModelSeen, ...]:
+        return tuple(ModelSeen(i, p, e) for (i, p, e) in self._models)
+
+
+# -- parsing helpers shared by importers ----------------------------------------------------
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: absent and malformed read alike."""
+    return value if isinstance(value, dict) else {}
+
+
+def str_or(value: Any, default: str) -> str:
+    return value if isinstance(value, str) else default
+
+
+def lst(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _as_object(value: Any) -> Any:
+    """Tool inputs are JSON objects in our model; a bare string becomes ``{"input": s}``."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if value is None:
+        return {}
+    return {"input": value}
+
+
+def load_json(data: bytes, filename: str, *, expected: str) -> Any:
+    """The whole file as JSON, or ImportFormatError naming the line and column."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(
+            f"not UTF-8 at byte {exc.start}; expected {expected}", file=filename
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(
+            f"not valid JSON ({exc.msg} at column {exc.colno}); expected {expected}",
+            file=filename,
+            line=exc.lineno,
+        ) from None
+
+
+def iter_json_lines(data: bytes) -> Iterator[tuple[int, Any, str | None]]:
+    """``(line number, value, None)`` per non-blank line, or ``(n, None, reason)`` if broken."""
+    for lineno, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield lineno, json.loads(raw), None
+        except UnicodeDecodeError as exc:
+            yield lineno, None, f"not UTF-8 at byte {exc.start}"
+        except json.JSONDecodeError as exc:
+            yield lineno, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+
+
+def text_of(content: Any) -> str:
+    """Plain text of a message's content: a string, or the text parts of a block list."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, str):
+                parts.append(block)
+            elif isinstance(block, Mapping):
+                text = block.get("text")
+                if isinstance(text, str):
+                    parts.append(text)
+                elif block.get("type") == "tool_result":
+                    parts.append(text_of(block.get("content")))
+        return "\n".join(parts)
+    return "" if content is None else json.dumps(content, sort_keys=True)

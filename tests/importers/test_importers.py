@@ -1,0 +1,405 @@
+"""Each fixture imports into the expected events; counts are derived by hand from the files.
+
+The derivations are written next to each expectation: read the fixture under
+tests/assets/trajectories/ alongside to check them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ledger.errors import ImportFormatError
+from ledger.importers import ImportResult, detect_format, import_bytes, import_file
+from ledger.objects import ObjectStore
+from ledger.trajectory import Redactor, read_trajectory, verify_trajectory
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "trajectories"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ObjectStore:
+    return ObjectStore(tmp_path / "objects")
+
+
+def _import(store: ObjectStore, rel: str, **kwargs: object) -> ImportResult:
+    return import_file(ASSETS / rel, store, redactor=Redactor(environ={}), **kwargs)  # type: ignore[arg-type]
+
+
+def _events(store: ObjectStore, result: ImportResult) -> list[dict[str, object]]:
+    path = store.path_for(result.trajectory_sha256)
+    assert verify_trajectory(path).ok
+    return [e.to_json() for e in read_trajectory(path)]
+
+
+# (fixture, format, event counts by type, paired, unpaired calls, unpaired results, skipped)
+CASES = [
+    # representative_messages.jsonl: 12 lines. user text msg_001/003/007/011 -> 4 model_request;
+    # assistant msg_002/004/006/008/010 -> 5 model_response; tool_use tool_001 (Edit) and tool_002
+    # (Bash) -> 2 tool_call, both answered by tool_result lines msg_005/msg_009 -> 2 paired;
+    # Edit succeeded -> 1 file_write; Bash -> 1 exec; the summary line -> 1 note.
+    (
+        "claude-code/representative_messages.jsonl",
+        "claude-code",
+        {
+            "build_start": 1,
+            "model_request": 4,
+            "model_response": 5,
+            "tool_call": 2,
+            "tool_result": 2,
+            "file_write": 1,
+            "exec": 1,
+            "note": 1,
+            "build_end": 1,
+        },
+        2,
+        0,
+        0,
+        0,
+    ),
+    # ccusage chat.jsonl: 3 usage-only assistant lines (no type, no content) -> 3 model_response.
+    (
+        "claude-code/ccusage-session-alpha-chat.jsonl",
+        "claude-code",
+        {"build_start": 1, "model_response": 3, "build_end": 1},
+        0,
+        0,
+        0,
+        0,
+    ),
+    # streaming_split_sidechain_malformed.jsonl, 15 lines:
+    #  1 user text -> model_request; 2-5 four parts of msg_A -> ONE model_response, tool_call
+    #  toolu_1 (Write) + toolu_2 (Bash); 6 result toolu_1 -> tool_result + file_write; 7 result
+    #  toolu_2 -> tool_result + exec; 8 truncated JSON -> skipped; 9 result for toolu_missing ->
+    #  unpaired tool_result; 10 sidechain msg_S -> model_response + tool_call toolu_s1; 11 its
+    #  result -> tool_result; 12 usage-only -> model_response; 13 a JSON list -> skipped;
+    #  14 msg_B -> model_response; 15 summary -> note. The sk-ant- key in toolu_2's command
+    #  appears in msg_A's content, the tool_call input and the exec argv -> 3 redaction events.
+    (
+        "claude-code/streaming_split_sidechain_malformed.jsonl",
+        "claude-code",
+        {
+            "build_start": 1,
+            "model_request": 1,
+            "model_response": 4,
+            "tool_call": 3,
+            "tool_result": 4,
+            "file_write": 1,
+            "exec": 1,
+            "note": 1,
+            "redaction": 3,
+            "build_end": 1,
+        },
+        3,
+        0,
+        1,
+        2,
+    ),
+    # forked_branch.jsonl: 3 user prompts, 3 assistant replies; f5 re-parents on f2, so f3/f4
+    # are an abandoned branch (checked below).
+    (
+        "claude-code/forked_branch.jsonl",
+        "claude-code",
+        {"build_start": 1, "model_request": 3, "model_response": 3, "build_end": 1},
+        0,
+        0,
+        0,
+        0,
+    ),
+    # SWE-agent .traj (both): 5 trajectory steps, each -> model_request, model_response,
+    # tool_call, exec, tool_result (paired by the history's call id or step-N); one `edit`
+    # action -> 1 file_write.
+    *[
+        (
+            f"swe-agent/{name}",
+            "swe-agent",
+            {
+                "build_start": 1,
+                "model_request": 5,
+                "model_response": 5,
+                "tool_call": 5,
+                "exec": 5,
+                "tool_result": 5,
+                "file_write": 1,
+                "build_end": 1,
+            },
+            5,
+            0,
+            0,
+            0,
+        )
+        for name in ("6e44b9__sweagenttestrepo-1c2844.traj", "swe-agent__test-repo-i1.traj")
+    ],
+    # mini-swe-agent bare list: system, user, assistant(echo hello), user(obs), assistant(echo
+    # COMPLETE…), user("") -> 2 turns of model_request + model_response + tool_call + exec +
+    # tool_result, all paired.
+    (
+        "mini-swe-agent/local.traj.json",
+        "mini-swe-agent",
+        {
+            "build_start": 1,
+            "model_request": 2,
+            "model_response": 2,
+            "tool_call": 2,
+            "exec": 2,
+            "tool_result": 2,
+            "build_end": 1,
+        },
+        2,
+        0,
+        0,
+        0,
+    ),
+    # mini-swe-agent-1.1 object: same two turns; messages[4] is a bare string -> skipped.
+    (
+        "mini-swe-agent/v2_saved_format.traj.json",
+        "mini-swe-agent",
+        {
+            "build_start": 1,
+            "model_request": 2,
+            "model_response": 2,
+            "tool_call": 2,
+            "exec": 2,
+            "tool_result": 2,
+            "build_end": 1,
+        },
+        2,
+        0,
+        0,
+        1,
+    ),
+    # inspect log_formats (.eval and .json): one sample: sample note; events sample_init, step
+    # x6 (begin/end of system_message, generate, match), score -> 8 notes; state x2 -> counted in
+    # stats only; model -> model_request + model_response. 1 + 8 = 9 notes.
+    *[
+        (
+            f"inspect_ai/{name}",
+            "inspect",
+            {"build_start": 1, "note": 9, "model_request": 1, "model_response": 1, "build_end": 1},
+            0,
+            0,
+            0,
+            0,
+        )
+        for name in ("log_formats.eval", "log_formats.json")
+    ],
+    # tools_sandbox_attachments.json: sample note, span_begin, model (+tool_call call_a), sandbox
+    # exec, tool call_a, tool call_b (no announcing model output -> its tool_call first), sandbox
+    # write_file, state (stats), an event without kind (skipped), model, span_end, score.
+    (
+        "inspect_ai/tools_sandbox_attachments.json",
+        "inspect",
+        {
+            "build_start": 1,
+            "note": 4,
+            "model_request": 2,
+            "model_response": 2,
+            "tool_call": 2,
+            "tool_result": 2,
+            "exec": 1,
+            "file_write": 1,
+            "build_end": 1,
+        },
+        2,
+        0,
+        0,
+        1,
+    ),
+    # OpenHands basic_interactions: 3 user messages -> model_request, 2 agent messages ->
+    # model_response, finish (with tool_call_metadata) -> model_response + tool_call that no
+    # observation answers (unpaired) -> build_end success.
+    (
+        "openhands/basic_interactions.json",
+        "openhands",
+        {"build_start": 1, "model_request": 3, "model_response": 3, "tool_call": 1, "build_end": 1},
+        0,
+        1,
+        0,
+        0,
+    ),
+    # tool_calls_run_write_error.json: user message; run + write share completion resp1 -> one
+    # model_response, 2 tool_call; run observation -> tool_result + exec; write observation ->
+    # tool_result + file_write; error with cause 99 -> unpaired result; a string -> skipped;
+    # agent_state_changed -> note; finish (resp2) -> model_response + unpaired tool_call.
+    (
+        "openhands/tool_calls_run_write_error.json",
+        "openhands",
+        {
+            "build_start": 1,
+            "model_request": 1,
+            "model_response": 2,
+            "tool_call": 3,
+            "tool_result": 3,
+            "exec": 1,
+            "file_write": 1,
+            "note": 1,
+            "build_end": 1,
+        },
+        2,
+        1,
+        1,
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(("rel", "fmt", "counts", "paired", "open_calls", "orphans", "skipped"), CASES)
+def test_fixture_imports_with_hand_derived_counts(
+    store: ObjectStore,
+    rel: str,
+    fmt: str,
+    counts: dict[str, int],
+    paired: int,
+    open_calls: int,
+    orphans: int,
+    skipped: int,
+) -> None:
+    result = _import(store, rel)
+    assert result.format == fmt
+    assert dict(result.event_counts) == counts
+    assert result.events == sum(counts.values())
+    assert (result.tool_calls_paired, result.tool_calls_unpaired, result.tool_results_unpaired) == (
+        paired,
+        open_calls,
+        orphans,
+    )
+    assert result.skipped_total == skipped == len(result.skipped)
+    events = _events(store, result)
+    assert events[0]["type"] == "build_start"
+    assert events[-1]["type"] == "build_end"
+
+
+@pytest.mark.parametrize("rel", sorted({case[0] for case in CASES}))
+def test_original_bytes_are_recoverable_by_the_digest_in_build_start(store: ObjectStore, rel: str) -> None:
+    result = _import(store, rel)
+    start = _events(store, result)[0]["data"]
+    assert isinstance(start, dict)
+    source = start["source"]
+    assert source["sha256"] == result.original_sha256
+    assert source["filename"] == Path(rel).name
+    assert store.get_bytes(source["sha256"]) == (ASSETS / rel).read_bytes()
+
+
+@pytest.mark.parametrize(("rel", "fmt"), sorted({(case[0], case[1]) for case in CASES}))
+def test_auto_detection_picks_the_right_format(rel: str, fmt: str) -> None:
+    data = (ASSETS / rel).read_bytes()
+    best, score = detect_format(data, rel)[0]
+    assert (best, score >= 0.5) == (fmt, True)
+
+
+def test_source_timestamps_are_kept_in_utc(store: ObjectStore) -> None:
+    result = _import(store, "inspect_ai/tools_sandbox_attachments.json")
+    events = _events(store, result)
+    exec_event = next(e for e in events if e["type"] == "exec")
+    assert exec_event["time"] == "2025-09-30T10:00:03.500000Z"  # 12:00:03.5+02:00
+    assert exec_event["data"]["argv"] == ["bash", "--login", "-c", "ls"]  # type: ignore[index]
+
+
+def test_inspect_attachments_are_resolved(store: ObjectStore) -> None:
+    events = _events(store, _import(store, "inspect_ai/tools_sandbox_attachments.json"))
+    request = next(e for e in events if e["type"] == "model_request")["data"]
+    assert request["request"]["messages"][0]["content"] == "What is in the dir?"  # type: ignore[index]
+
+
+def test_claude_streamed_parts_merge_into_one_response(store: ObjectStore) -> None:
+    result = _import(store, "claude-code/streaming_split_sidechain_malformed.jsonl")
+    events = _events(store, result)
+    first = next(e for e in events if e["type"] == "model_response")["data"]
+    response = first["response"]  # type: ignore[index]
+    assert [b["type"] for b in response["content"]] == ["thinking", "text", "tool_use", "tool_use"]
+    assert response["usage"]["output_tokens"] == 48  # the last part's usage is final
+    assert first["uuids"] == ["a1", "a2", "a3", "a4"]  # type: ignore[index]
+    assert result.stats["streaming_parts_merged"] == 3
+    assert result.stats["sidechain_records"] == 2
+    assert [s.where for s in result.skipped] == ["line 8", "line 13"]
+    write = next(e for e in events if e["type"] == "file_write")["data"]
+    assert write["path"] == "src/app.py" and write["size"] == len(b"print('hi')\n")  # type: ignore[index]
+
+
+def test_imported_transcripts_are_redacted(store: ObjectStore) -> None:
+    result = _import(store, "claude-code/streaming_split_sidechain_malformed.jsonl")
+    text = store.get_bytes(result.trajectory_sha256)
+    assert b"sk-ant-api03-abcdef1234567890abcdef" not in text
+    assert b"[REDACTED:" in text
+    assert result.event_counts["redaction"] == 3
+
+
+def test_claude_abandoned_branch_is_flagged(store: ObjectStore) -> None:
+    result = _import(store, "claude-code/forked_branch.jsonl")
+    flagged = [e["data"].get("uuid") for e in _events(store, result) if e["data"].get("abandoned_branch")]  # type: ignore[union-attr]
+    assert flagged == ["f3", "f4"]
+    assert result.stats["abandoned_branch_records"] == 2
+
+
+def test_models_seen_carry_provider_and_endpoint(store: ObjectStore) -> None:
+    result = _import(store, "mini-swe-agent/v2_saved_format.traj.json")
+    assert [m.to_json() for m in result.models] == [
+        {
+            "id": "anthropic/claude-sonnet-4-5-20250929",
+            "provider": "anthropic",
+            "endpoint": "http://127.0.0.1:9/v1",
+        }
+    ]
+
+
+def test_end_status_comes_from_the_source(store: ObjectStore) -> None:
+    ends = {
+        rel: _events(store, _import(store, rel))[-1]["data"]["status"]  # type: ignore[index]
+        for rel in (
+            "swe-agent/swe-agent__test-repo-i1.traj",
+            "openhands/basic_interactions.json",
+            "mini-swe-agent/local.traj.json",
+            "claude-code/representative_messages.jsonl",
+        )
+    }
+    assert ends == {
+        "swe-agent/swe-agent__test-repo-i1.traj": "success",
+        "openhands/basic_interactions.json": "success",
+        "mini-swe-agent/local.traj.json": "success",
+        "claude-code/representative_messages.jsonl": "interrupted",  # sessions record no exit
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "message"),
+    [
+        (b"", "auto", "file is empty"),
+        (b"\x00\x01garbage\xff", "auto", "not a recognised agent transcript"),
+        (b'{"hello": "world"}', "auto", "not a recognised agent transcript"),
+        (b'{"trajectory": [', "swe-agent", "not valid JSON"),
+        (b'{"messages": 3}', "swe-agent", "no 'trajectory' list"),
+        (b"PK\x03\x04broken", "inspect", "broken ZIP"),
+        (b"not json\nat all\n", "claude-code", "no JSON record on any line"),
+        (b"[]", "nonsense", "unknown format 'nonsense'"),
+    ],
+)
+def test_broken_or_unknown_input_is_an_import_format_error(
+    store: ObjectStore, data: bytes, fmt: str, message: str
+) -> None:
+    with pytest.raises(ImportFormatError, match=message) as info:
+        import_bytes(data, "input.bin", store, format=fmt, redactor=Redactor(environ={}))
+    assert info.value.exit_code == 2
+    assert not list((store.root / "tmp").glob("import.*")) if (store.root / "tmp").exists() else True
+
+
+def test_json_error_names_the_line(store: ObjectStore) -> None:
+    with pytest.raises(ImportFormatError) as info:
+        import_bytes(
+            b'{\n"trajectory": [\n}', "x.traj", store, format="swe-agent", redactor=Redactor(environ={})
+        )
+    assert info.value.line == 3 and info.value.file == "x.traj"
+
+
+def test_malformed_lines_are_counted_not_dropped(store: ObjectStore) -> None:
+    good = (ASSETS / "claude-code/representative_messages.jsonl").read_bytes().splitlines()
+    mixed = b"\n".join([good[0], b"{oops", good[1], b'"a string"', b"", good[2]]) + b"\n"
+    result = import_bytes(mixed, "s.jsonl", store, redactor=Redactor(environ={}))
+    assert [(s.where, s.reason.split(";")[0]) for s in result.skipped] == [
+        ("line 2", "not valid JSON (Expecting property name enclosed in double quotes at column 2)"),
+        ("line 4", "a JSON str"),
+    ]
+    assert result.event_counts["model_request"] == 2 and result.event_counts["model_response"] == 1
+    end = json.loads(store.get_bytes(result.trajectory_sha256).splitlines()[-1])
+    assert end["data"]["skipped"] == 2
