@@ -225,10 +225,13 @@ class Redactor:
         parts: list[str] = []
         found: list[Finding] = []
         pos = 0
+        markers = _marker_spans(text)
         for m in self._re.finditer(text):
             group = m.lastgroup
             assert group is not None
             start, end = m.span(group)
+            if _inside(markers, start, end):
+                continue  # an existing marker is not a secret (its kind names e.g. 'authorization')
             secret = text[start:end]
             kind = self._literal_kind[secret] if group == "env" else group
             marker = self.marker(kind, secret)
@@ -245,10 +248,13 @@ class Redactor:
         parts: list[bytes] = []
         found: list[Finding] = []
         pos = 0
+        markers = _marker_spans(data.decode("latin-1")) if b"[REDACTED:" in data else []
         for m in self._re_b.finditer(data):
             group = m.lastgroup
             assert group is not None
             start, end = m.span(group)
+            if _inside(markers, start, end):
+                continue
             secret = data[start:end]
             kind = self._literal_kind_b[secret] if group == "env" else group
             marker = self.marker(kind, secret)
@@ -345,6 +351,16 @@ def _env_kind(name: str) -> str:
 
 def _pointer_escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def _marker_spans(text: str) -> list[tuple[int, int]]:
+    if "[REDACTED:" not in text:
+        return []
+    return [m.span() for m in MARKER_RE.finditer(text)]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
 
 
 def normalize_markers(text: str) -> str:
