@@ -19,6 +19,12 @@ from ledger import __version__
 # name -> (module, attribute, one-line help shown by `ledger --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "build": ("ledger.cli.build", "build", "Run a pinned recipe: sandboxed agent, tests, signed attestation."),
+    "import": (
+        "ledger.cli.importers",
+        "import_",
+        "Import another agent's transcript (Claude Code, SWE-agent, mini-swe-agent, inspect, OpenHands).",
+    ),
+    "init": ("ledger.cli.init", "init", "Create a workspace: ledger.toml, signing key, folders."),
     "key": ("ledger.cli.attest", "key", "Signing keys: generate."),
     "verify": ("ledger.cli.attest", "verify", "Verify artifacts: SIGNED, BOUND, TESTED levels (offline)."),
     "spec": ("ledger.cli.spec", "spec", "Code from Spec tree: status, validate, chain."),
