@@ -18,7 +18,17 @@ from ledger import __version__
 
 # name -> (module, attribute, one-line help shown by `ledger --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "build": ("ledger.cli.build", "build", "Run a pinned recipe: sandboxed agent, tests, signed attestation."),
+    "build": (
+        "ledger.cli.build",
+        "build",
+        "Run a pinned recipe: sandboxed agent, tests, signed attestation.",
+    ),
+    "demo": ("ledger.cli.demo", "demo", "Run the whole flow offline on a bundled example."),
+    "diff": (
+        "ledger.cli.diff",
+        "diff",
+        "Compare two builds: recipe pins, spec, trajectory first divergence, artifacts.",
+    ),
     "import": (
         "ledger.cli.importers",
         "import_",
@@ -27,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("ledger.cli.init", "init", "Create a workspace: ledger.toml, signing key, folders."),
     "key": ("ledger.cli.attest", "key", "Signing keys: generate."),
     "verify": ("ledger.cli.attest", "verify", "Verify artifacts: SIGNED, BOUND, TESTED levels (offline)."),
+    "report": ("ledger.cli.report", "report", "Write the self-contained HTML audit report."),
     "spec": ("ledger.cli.spec", "spec", "Code from Spec tree: status, validate, chain."),
     "recipe": ("ledger.cli.recipe", "recipe", "Pinned recipes: check, digest."),
     "trajectory": ("ledger.cli.trajectory", "trajectory", "Hash-chained build trajectories: verify, show."),
