@@ -4,6 +4,9 @@ set -euo pipefail
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
+command -v prlimit >/dev/null 2>&1 || need+=(util-linux)
+# headless browser for the HTML report / diff page tests
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
