@@ -18,6 +18,32 @@ from ledger import __version__
 
 # name -> (module, attribute, one-line help shown by `ledger --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "ingest": (
+        "ledger.cli.store",
+        "ingest",
+        "Verify attestation envelopes against the trust policy and add them to the ledger.",
+    ),
+    "reindex": ("ledger.cli.store", "reindex", "Rebuild the ledger database from attestations and objects."),
+    "trace": ("ledger.cli.store", "trace", "Which builds produced these exact bytes (file or SHA-256)."),
+    "impact": (
+        "ledger.cli.store",
+        "impact",
+        "Artifacts whose spec chain includes a node, and which are stale.",
+    ),
+    "log": ("ledger.cli.store", "log", "Builds in the ledger, newest first."),
+    "show": ("ledger.cli.store", "show", "Everything the ledger holds about one build."),
+    "sql": ("ledger.cli.store", "sql", "Run a read-only SQL query against the ledger."),
+    "export": ("ledger.cli.store", "export", "Export every ledger table as Parquet."),
+    "checkpoint": (
+        "ledger.cli.store",
+        "checkpoint",
+        "Sign the current Merkle tree head of the envelope log.",
+    ),
+    "audit": (
+        "ledger.cli.store",
+        "audit",
+        "Prove append-only consistency and that every row derives from a verified envelope.",
+    ),
     "build": (
         "ledger.cli.build",
         "build",

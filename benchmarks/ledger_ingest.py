@@ -1,0 +1,91 @@
+"""Ledger ingest rate with signature verification vs a raw DuckDB bulk insert of the same rows.
+
+Run: .venv/bin/python -m benchmarks.ledger_ingest [N]     (default N = 20000 builds)
+Each build is realistic (3 subjects, 12 chain members, 40 trajectory events, a provenance and a
+test-result envelope). Measured in the same run: (a) `DuckDBStore.ingest` end to end (read files,
+verify every DSSE signature in a process pool, derive rows, Arrow bulk insert, Merkle log) and
+the baseline: INSERT … SELECT of exactly the resulting rows from Arrow into an empty database
+with the same schema and ART indexes; (b) verification + row derivation alone (workers only, no
+database); (c) database size per build.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.progress import Progress
+
+from benchmarks._ledger_fixture import make_workspace
+from ledger.store import schema
+from ledger.store.duckdb_store import DuckDBStore
+from ledger.store.verifier import check_lines, key_material
+
+err = Console(stderr=True)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
+        root = Path(tmp) / "ws"
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("signing builds", total=n)
+            t = time.perf_counter()
+            ws = make_workspace(root, n, progress=lambda k: bar.advance(task, k))
+            gen_s = time.perf_counter() - t
+        err.print(f"generated {n} signed builds in {gen_s:.1f} s")
+
+        store = DuckDBStore(ws)
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("ingest (verify + insert)", total=2 * n)
+            t = time.perf_counter()
+            report = store.ingest(
+                [ws.attestations_dir], progress=lambda d, tot: bar.update(task, completed=d)
+            )
+            ingest_s = time.perf_counter() - t
+        assert report.accepted == 2 * n and not report.rejected, report
+
+        tables = {tb.name: store.table(tb.name) for tb in (*schema.DERIVED, schema.LOG)}
+        rows = sum(t.num_rows for t in tables.values())
+        base_db = Path(tmp) / "baseline.duckdb"
+        con = duckdb.connect(str(base_db))
+        for stmt in schema.create_statements():
+            con.execute(stmt).fetchall()
+        t = time.perf_counter()
+        con.execute("BEGIN").fetchall()
+        for name, arrow in tables.items():
+            con.register("src", arrow)
+            con.execute(f"INSERT INTO {name} SELECT * FROM src").fetchall()
+            con.unregister("src")
+        con.execute("COMMIT").fetchall()
+        base_s = time.perf_counter() - t
+        con.execute("CHECKPOINT").fetchall()
+        con.close()
+
+        _, items = store._collect([ws.attestations_dir])
+        t = time.perf_counter()
+        for _ in check_lines(items, key_material(store.policy), ws.objects_dir):
+            pass
+        verify_s = time.perf_counter() - t
+
+        with store.writer() as c:
+            c.execute("CHECKPOINT").fetchall()
+        size = ws.db_path.stat().st_size
+
+    cores = os.cpu_count()
+    print(f"builds {n}, envelopes {2 * n}, rows {rows}, cores {cores}")
+    for label, secs in (("ingest with verification", ingest_s), ("raw DuckDB bulk insert", base_s)):
+        print(f"{label:25}: {secs:8.2f} s  {n / secs:10.0f} builds/s  {rows / secs:12.0f} rows/s")
+    print(f"ratio ingest / raw insert: {ingest_s / base_s:8.1f}x")
+    rate = 2 * n / verify_s
+    print(f"verify + derive alone    : {verify_s:8.2f} s  {rate:10.0f} envelopes/s ({cores} processes)")
+    print(f"database size            : {size / 2**20:8.1f} MiB  {size / n:10.0f} bytes/build")
+
+
+if __name__ == "__main__":
+    main()

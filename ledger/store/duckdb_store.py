@@ -1,0 +1,847 @@
+"""The embedded ledger: one DuckDB file at ``.ledger/ledger.duckdb``.
+
+DuckDB lets one process open a database read-write, or many open it read-only, never both.
+Every write transaction therefore runs under an exclusive ``flock`` on ``.ledger/ledger.lock``
+and every reader under a shared one, so two ``ledger ingest`` processes (or an ingest and a
+``trace``) take turns instead of failing; a lock held by a foreign program (the duckdb CLI) is
+retried with back-off and reported as busy, never as DuckDB's "could not set lock".
+
+Bulk inserts go through Arrow tables (``INSERT … SELECT`` from a registered table): DuckDB's
+row-by-row ``executemany`` is about a thousand times slower. Extensions are never installed
+or loaded; json and parquet are built in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ledger.errors import InputError, StoreError
+from ledger.fsutil import file_lock, fsync_dir
+from ledger.store import schema
+from ledger.store.model import (
+    BuildDetail,
+    BuildRecord,
+    DependencyInfo,
+    EnvelopeInfo,
+    EventInfo,
+    ExportedTable,
+    ImpactHit,
+    IngestReport,
+    LogEntry,
+    MemberInfo,
+    Rejection,
+    SqlResult,
+    SubjectInfo,
+    TestInfo,
+    TraceResult,
+    TrajectoryInfo,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from ledger.attest.policy import TrustPolicy
+    from ledger.store.interface import Progress
+    from ledger.store.verifier import Accepted, ChunkResult, Failed, RawLine
+    from ledger.workspace import Workspace
+
+ENVELOPE_SUFFIX = ".intoto.jsonl"
+BATCH_ENVELOPES = 20_000  # one transaction: a kill -9 loses at most this much work
+LOCK_TIMEOUT_S = 120.0
+_READ_ONLY_TYPES = {"SELECT", "EXPLAIN"}
+_PROV = "https://slsa.dev/provenance/v1"  # = ledger.attest.statement.PROVENANCE_TYPE; queries
+# must not import ledger.attest (its package import costs ~70 ms of every CLI query)
+
+
+class ReadOnlyQuery(InputError):
+    """``ledger sql`` was given a statement that would write."""
+
+
+class BuildNotFound(InputError):
+    pass
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text or "resource" in text)
+
+
+class DuckDBStore:
+    """``Store`` on a DuckDB file; ``policy`` defaults to the workspace's ``[trust]``."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        db_path: Path | None = None,
+        policy: TrustPolicy | None = None,
+        workers: int | None = None,
+        batch_envelopes: int = BATCH_ENVELOPES,
+    ) -> None:
+        self.workspace = workspace
+        self.db_path = db_path or workspace.db_path
+        self.lock_path = self.db_path.with_name(self.db_path.name.removesuffix(".duckdb") + ".lock")
+        self._policy = policy
+        self.workers = workers
+        self.batch_envelopes = batch_envelopes
+        self._session: duckdb.DuckDBPyConnection | None = None
+
+    # ------------------------------------------------------------------ connections
+
+    @property
+    def policy(self) -> TrustPolicy:
+        if self._policy is None:
+            from ledger.attest.policy import load_trust_policy
+
+            self._policy = load_trust_policy(self.workspace)
+        return self._policy
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            # never reach for the network or ~/.duckdb: everything needed is built in
+            "extension_directory": str(self.workspace.state_dir / "duckdb-extensions"),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+
+    def _open(self, *, read_only: bool, extra: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        delay = 0.02
+        while True:
+            try:
+                con = duckdb.connect(
+                    str(self.db_path), read_only=read_only, config={**self._config(), **(extra or {})}
+                )
+                return con
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc) or time.monotonic() > deadline:
+                    if _is_lock_error(exc):
+                        raise StoreError(
+                            f"the ledger database {self.db_path} is held by another program",
+                            hint="close other duckdb sessions on it and retry",
+                        ) from None
+                    raise StoreError(f"cannot open the ledger database {self.db_path}: {exc}") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection under the exclusive lock, schema ensured."""
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(self.lock_path):
+            con = self._open(read_only=False)
+            try:
+                for statement in schema.create_statements():
+                    _run(con, statement)
+                _run(
+                    con,
+                    "INSERT INTO meta SELECT 'schema_version', ? "
+                    "WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'schema_version')",
+                    [str(schema.SCHEMA_VERSION)],
+                )
+                yield con
+            finally:
+                con.close()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[DuckDBStore]:
+        """Serve many queries from one read-only connection held under the shared lock.
+
+        Starting DuckDB costs ~17 ms per connection (even in memory), more than a trace query
+        itself; a process answering many queries opens a session once. Writers in other
+        processes wait (on the lock) until the session ends, so keep sessions short-lived.
+        """
+        with self.reader() as con:
+            self._session = con
+            try:
+                yield self
+            finally:
+                self._session = None
+
+    @contextlib.contextmanager
+    def reader(self, *, sandboxed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection under the shared lock (no file access at all when sandboxed)."""
+        if self._session is not None:
+            if sandboxed:
+                raise StoreError("`sql` opens its own sandboxed connection; run it outside a session")
+            yield self._session
+            return
+        if not self.db_path.exists():
+            raise StoreError(
+                f"no ledger database at {self.db_path}",
+                hint="run `ledger ingest` (or `ledger reindex`) first",
+            )
+        extra = {"enable_external_access": False, "lock_configuration": True} if sandboxed else None
+        with file_lock(self.lock_path, shared=True):
+            con = self._open(read_only=True, extra=extra)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    # ------------------------------------------------------------------ ingest
+
+    def _collect(self, paths: Sequence[Path]) -> tuple[list[Path], list[RawLine]]:
+        from ledger.store.verifier import RawLine
+
+        files: list[Path] = []
+        for p in paths:
+            if p.is_dir():
+                files.extend(sorted(p.resolve().glob(f"*{ENVELOPE_SUFFIX}")))
+            elif p.is_file():
+                files.append(p.resolve())
+            else:
+                raise InputError(f"{p} does not exist; expected an attestation file or directory")
+        root = self.workspace.root.resolve()
+        items: list[RawLine] = []
+        for f in files:
+            try:
+                data = f.read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read attestation file: {exc.strerror}", file=str(f)) from None
+            shown = f.relative_to(root).as_posix() if f.is_relative_to(root) else str(f)
+            for number, raw in enumerate(data.split(b"\n"), start=1):
+                if raw.strip():
+                    items.append(RawLine(shown, number, raw))
+        return files, items
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        quarantine: bool = False,
+        progress: Progress | None = None,
+        order: dict[str, int] | None = None,
+        single_batch: bool = False,
+    ) -> IngestReport:
+        """Verify every envelope first, then add the accepted ones batch by batch.
+
+        ``order`` (envelope digest → leaf index) keeps an earlier ledger order on reindex;
+        envelopes it does not list follow in file order.
+        """
+        from ledger.store.verifier import check_lines, key_material
+
+        files, items = self._collect(paths)
+        policy = self.policy
+        if not policy.keys and not quarantine and items:
+            from ledger.errors import ConfigError
+
+            raise ConfigError(
+                "the trust policy lists no keys, so every envelope would be rejected",
+                file=str(self.workspace.config_path),
+                hint='add [[trust.keys]] path = "keys/<name>.pub", or pass --quarantine',
+            )
+        keys = key_material(policy)
+        objects = self.workspace.objects_dir
+        done = 0
+        totals = {"accepted": 0, "duplicates": 0, "quarantined": 0, "builds": 0, "texts": 0}
+        rejected: list[Rejection] = []
+        batch: list[ChunkResult] = []
+        in_batch = 0
+        limit = len(items) if single_batch else self.batch_envelopes
+        if progress:
+            progress(0, len(items))
+        root = objects if objects.is_dir() else None
+        for chunk in check_lines(items, keys, root, workers=self.workers):
+            batch.append(chunk)
+            in_batch += len(chunk.outcomes)
+            done += len(chunk.outcomes)
+            if progress:
+                progress(done, len(items))
+            if in_batch >= limit:
+                self._write_batch(batch, quarantine, order, totals, rejected)
+                batch, in_batch = [], 0
+        if batch:
+            self._write_batch(batch, quarantine, order, totals, rejected)
+        if not self.db_path.exists():
+            with self.writer():
+                pass  # an empty ledger is still a ledger: queries answer "nothing" instead of failing
+        with self.reader() as con:
+            tree_size = _scalar(con, "SELECT count(*) FROM log")
+        return IngestReport(
+            files=len(files),
+            envelopes=len(items),
+            accepted=totals["accepted"],
+            duplicates=totals["duplicates"],
+            rejected=tuple(rejected),
+            quarantined=totals["quarantined"],
+            builds=totals["builds"],
+            spec_texts_stored=totals["texts"],
+            tree_size=tree_size,
+        )
+
+    def _write_batch(
+        self,
+        chunks: list[ChunkResult],
+        quarantine: bool,
+        order: dict[str, int] | None,
+        totals: dict[str, int],
+        rejected: list[Rejection],
+    ) -> None:
+        import pyarrow as pa
+
+        from ledger.store.verifier import Failed
+
+        accepted: list[Accepted] = []
+        failed: list[Failed] = []
+        seen: set[str] = set()
+        repeated = False  # the same envelope twice in this batch
+        for o in (o for c in chunks for o in c.outcomes):
+            if isinstance(o, Failed):
+                failed.append(o)
+            elif o.envelope_sha256 in seen:
+                totals["duplicates"] += 1
+                repeated = True
+            else:
+                seen.add(o.envelope_sha256)
+                accepted.append(o)
+        if order is not None:
+            rank = {a.envelope_sha256: i for i, a in enumerate(accepted)}
+            accepted.sort(key=lambda a: (order.get(a.envelope_sha256, len(order)), rank[a.envelope_sha256]))
+        totals["texts"] += self._store_spec_texts(accepted)
+
+        with self.writer() as con:
+            _run(con, "BEGIN TRANSACTION")
+            try:
+                cand = pa.table(
+                    {"envelope_sha256": pa.array([a.envelope_sha256 for a in accepted], pa.string())}
+                )
+                con.register("candidates", cand)
+                existing = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT e.envelope_sha256 FROM envelopes e JOIN candidates c USING (envelope_sha256)"
+                    ).fetchall()
+                }
+                con.unregister("candidates")
+                fresh = [a for a in accepted if a.envelope_sha256 not in existing]
+                totals["duplicates"] += len(accepted) - len(fresh)
+                fresh, conflicts = _drop_conflicts(con, fresh)
+                for a, why in conflicts:
+                    failed.append(Failed(a.source, a.line, why, a.envelope_sha256, None, ""))
+                base = _scalar(con, "SELECT coalesce(max(seq) + 1, 0) FROM envelopes")
+                seq_of = {a.envelope_sha256: base + i for i, a in enumerate(fresh)}
+                self._insert_rows(
+                    con, chunks, fresh, seq_of, filtered=len(fresh) < len(accepted), repeated=repeated
+                )
+                totals["accepted"] += len(fresh)
+                totals["builds"] += sum(1 for a in fresh if a.predicate_type == _PROV)
+                for f in failed:
+                    rejected.append(Rejection(f"{f.source}:{f.line}", f.reason, f.envelope_sha256))
+                if quarantine:
+                    totals["quarantined"] += _quarantine(con, [f for f in failed if f.raw])
+                _run(con, "COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    _run(con, "ROLLBACK")
+                raise
+
+    def _insert_rows(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        chunks: list[ChunkResult],
+        fresh: list[Accepted],
+        seq_of: dict[str, int],
+        *,
+        filtered: bool,
+        repeated: bool,
+    ) -> None:
+        """Insert the rows of ``fresh`` envelopes (Arrow, from the workers) and their log leaves."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not fresh:
+            return
+        keep = pa.array(list(seq_of), pa.string())
+        con.register("accepted_now", pa.table({"envelope_sha256": keep}))
+        _run(
+            con, "DELETE FROM quarantine WHERE envelope_sha256 IN (SELECT envelope_sha256 FROM accepted_now)"
+        )
+        con.unregister("accepted_now")
+        for table in schema.DERIVED:
+            staged = pa.concat_tables([c.tables[table.name] for c in chunks])
+            if staged.num_rows == 0:
+                continue
+            if filtered:
+                staged = staged.filter(pc.is_in(staged.column("envelope_sha256"), value_set=keep))
+            if table is schema.ENVELOPES:
+                shas = staged.column("envelope_sha256").to_pylist()
+                first: dict[str, int] = {}
+                for i, sha in enumerate(shas):
+                    first.setdefault(sha, i)
+                staged = staged.take(pa.array(list(first.values()), pa.int64()))
+                seqs = pa.array([seq_of[sha] for sha in first], pa.int64())
+                staged = staged.add_column(0, "seq", seqs).sort_by("seq")
+                _bulk_insert(con, table, staged)
+            else:
+                # a repeated envelope brings identical rows twice; within one envelope rows differ
+                _bulk_insert(con, table, staged, distinct=repeated)
+        log = [(seq_of[a.envelope_sha256], a.envelope_sha256, a.leaf_hash) for a in fresh]
+        _bulk_insert(con, schema.LOG, schema.rows_to_arrow(schema.LOG, log))
+
+    def _store_spec_texts(self, accepted: list[Accepted]) -> int:
+        """Keep the text of each attested chain member that today's spec tree still has.
+
+        ``trace --text`` can then show the spec that was in force even after the tree moves on.
+        Opportunistic: a target that no longer resolves simply stores nothing.
+        """
+        if not self.workspace.spec_dir.is_dir():
+            return 0
+        from ledger.errors import LedgerError
+        from ledger.objects import ObjectStore
+        from ledger.spec import compute_chain, load_tree
+
+        wanted: dict[str, set[str]] = {}
+        for a in accepted:
+            if a.target is not None:
+                wanted.setdefault(a.target, set()).update(a.member_shas)
+        if not wanted:
+            return 0
+        objects = ObjectStore(self.workspace.objects_dir)
+        stored = 0
+        try:
+            tree = load_tree(self.workspace.root, strict=False)
+        except LedgerError:
+            return 0
+        for target, shas in wanted.items():
+            try:
+                chain = compute_chain(tree, target)
+            except LedgerError:
+                continue
+            for m in chain.members:
+                if m.sha256 in shas and not objects.has(m.sha256):
+                    objects.put_bytes(m.content)
+                    stored += 1
+        return stored
+
+    def reindex(self, *, quarantine: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Rebuild from ``attestations/`` + objects into a temp file, then swap it in atomically.
+
+        The previous ledger order (log leaf order) is kept for envelopes still present, so
+        checkpoints signed before the reindex stay verifiable.
+        """
+        order: dict[str, int] = {}
+        if self.db_path.exists():
+            with contextlib.suppress(Exception), self.reader() as con:
+                order = {
+                    r[0]: r[1] for r in con.execute("SELECT envelope_sha256, leaf_index FROM log").fetchall()
+                }
+        tmp = self.db_path.with_name(f".{self.db_path.name}.reindex-{os.getpid()}")
+        for stale in (tmp, Path(f"{tmp}.wal")):
+            stale.unlink(missing_ok=True)
+        fresh = DuckDBStore(self.workspace, db_path=tmp, policy=self.policy, workers=self.workers)
+        try:
+            adir = self.workspace.attestations_dir
+            report = fresh.ingest(
+                [adir] if adir.is_dir() else [],
+                quarantine=quarantine,
+                progress=progress,
+                order=order,
+                single_batch=True,
+            )
+            with fresh.writer() as con:
+                _import_checkpoints(con, self.workspace)
+                _run(con, "CHECKPOINT")
+            with file_lock(self.lock_path):
+                wal = Path(f"{self.db_path}.wal")
+                if self.db_path.exists() and wal.exists():
+                    # fold the old WAL into its own file first: a WAL left beside the new file
+                    # would be replayed onto it
+                    with contextlib.suppress(Exception):
+                        con2 = self._open(read_only=False)
+                        _run(con2, "CHECKPOINT")
+                        con2.close()
+                    wal.unlink(missing_ok=True)
+                os.replace(tmp, self.db_path)
+                fsync_dir(self.db_path.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+            fresh.lock_path.unlink(missing_ok=True)
+        return report
+
+    # ------------------------------------------------------------------ queries
+
+    def trace(self, sha256: str, *, query: str | None = None) -> TraceResult:
+        with self.reader() as con:
+            ids = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT build_id FROM subjects WHERE sha256 = ?", [sha256]
+                ).fetchall()
+            ]
+            builds = [_build_record(con, self.workspace, b) for b in ids]
+        builds.sort(key=lambda b: (b.finished_on or datetime.min, b.build_id), reverse=True)
+        return TraceResult(query or sha256, sha256, tuple(builds))
+
+    def impacted(self, node: str) -> list[ImpactHit]:
+        where, params = member_match(node)
+        sql = f"""
+        WITH hit AS (
+            SELECT build_id, list(label ORDER BY position) AS labels
+            FROM spec_members WHERE {where} GROUP BY build_id),
+        art AS (
+            SELECT s.name, s.sha256, b.build_id, b.target, b.chain_cfs, b.chain_sha256, b.finished_on
+            FROM hit JOIN subjects s USING (build_id) JOIN builds b USING (build_id)),
+        newest AS (
+            SELECT s.name, max(b.finished_on) AS newest
+            FROM subjects s JOIN builds b USING (build_id)
+            WHERE s.name IN (SELECT name FROM art) GROUP BY s.name)
+        SELECT art.name, art.sha256, art.build_id, art.target, art.chain_cfs, art.chain_sha256,
+               art.finished_on, hit.labels,
+               coalesce(art.finished_on >= newest.newest, newest.newest IS NULL) AS latest
+        FROM art JOIN hit USING (build_id) LEFT JOIN newest USING (name)
+        ORDER BY art.name, art.finished_on DESC NULLS LAST, art.build_id
+        """
+        with self.reader() as con:
+            rows = con.execute(sql, params).fetchall()
+        return [ImpactHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7]), bool(r[8])) for r in rows]
+
+    def log(
+        self,
+        *,
+        since: datetime | None = None,
+        model: str | None = None,
+        spec: str | None = None,
+        signer: str | None = None,
+        limit: int = 50,
+    ) -> list[LogEntry]:
+        conds: list[str] = []
+        params: list[Any] = []
+        if since is not None:
+            conds.append("b.finished_on >= ?")
+            params.append(since)
+        if model is not None:
+            conds.append("(b.model_id = ? OR b.model_provider || '/' || b.model_id = ?)")
+            params += [model, model]
+        if signer is not None:
+            conds.append("starts_with(b.signer_keyid, ?)")
+            params.append(signer)
+        if spec is not None:
+            where, extra = member_match(spec)
+            conds.append(f"b.build_id IN (SELECT build_id FROM spec_members WHERE {where})")
+            params += extra
+        sql = f"""
+        WITH page AS (
+            SELECT b.build_id, b.finished_on, b.target, b.recipe_name, b.model_id, b.chain_cfs, b.signer_keyid
+            FROM builds b {"WHERE " + " AND ".join(conds) if conds else ""}
+            ORDER BY b.finished_on DESC NULLS LAST, b.build_id DESC LIMIT ?),
+        t AS (SELECT build_id, list(DISTINCT result) AS results FROM tests
+              WHERE build_id IN (SELECT build_id FROM page) GROUP BY build_id),
+        s AS (SELECT build_id, count(*) AS n FROM subjects
+              WHERE build_id IN (SELECT build_id FROM page) GROUP BY build_id)
+        SELECT page.*, t.results, coalesce(s.n, 0)
+        FROM page LEFT JOIN t USING (build_id) LEFT JOIN s USING (build_id)
+        ORDER BY page.finished_on DESC NULLS LAST, page.build_id DESC
+        """
+        with self.reader() as con:
+            rows = con.execute(sql, [*params, limit]).fetchall()
+        return [
+            LogEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _worst(r[7] or []), int(r[8])) for r in rows
+        ]
+
+    def build(self, build_id: str) -> BuildRecord:
+        with self.reader() as con:
+            return _build_record(con, self.workspace, build_id)
+
+    def show(self, build_id: str) -> BuildDetail:
+        with self.reader() as con:
+            found = [
+                r[0]
+                for r in con.execute("SELECT build_id FROM builds WHERE build_id = ?", [build_id]).fetchall()
+            ]
+            if not found:
+                found = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT build_id FROM builds WHERE starts_with(build_id, ?) "
+                        "ORDER BY build_id LIMIT 2",
+                        [build_id],
+                    ).fetchall()
+                ]
+            if len(found) != 1:
+                why = "matches several builds; give more of it" if found else "is not in the ledger"
+                raise BuildNotFound(f"build {build_id!r} {why}", hint="list builds with `ledger log`")
+            record = _build_record(con, self.workspace, found[0])
+            envs = con.execute(
+                "SELECT seq, envelope_sha256, predicate_type, signer, source, source_line FROM envelopes "
+                "WHERE build_id = ? ORDER BY seq",
+                [record.build_id],
+            ).fetchall()
+            events = con.execute(
+                "SELECT seq, time, type, turn, tool, command, files FROM events "
+                "WHERE build_id = ? ORDER BY seq",
+                [record.build_id],
+            ).fetchall()
+        return BuildDetail(
+            record,
+            tuple(EnvelopeInfo(*e) for e in envs),
+            tuple(EventInfo(e[0], e[1], e[2], e[3], e[4], e[5], tuple(e[6] or ())) for e in events),
+        )
+
+    def sql(self, query: str) -> SqlResult:
+        """Run a read-only query: writes, ATTACH, COPY and file access are refused."""
+        import duckdb
+
+        with self.reader(sandboxed=True) as con:
+            try:
+                statements = con.extract_statements(query)
+            except duckdb.Error as exc:
+                raise InputError(f"SQL does not parse: {exc}") from None
+            if not statements:
+                raise InputError("no SQL statement given")
+            for st in statements:
+                kind = st.type.name
+                if kind not in _READ_ONLY_TYPES:
+                    raise ReadOnlyQuery(
+                        f"`ledger sql` is read-only: refusing a {kind} statement",
+                        hint="the ledger changes only through `ledger ingest`; query it with SELECT",
+                    )
+            try:
+                result = None
+                for st in statements:
+                    result = con.execute(st.query)
+                assert result is not None
+                columns = tuple(d[0] for d in result.description or [])
+                rows = tuple(tuple(r) for r in result.fetchall())
+            except duckdb.Error as exc:
+                raise InputError(f"query failed: {exc}") from None
+        return SqlResult(columns, rows)
+
+    def export_parquet(self, directory: Path) -> list[ExportedTable]:
+        """One Parquet file per table, each written to a temp name and renamed into place."""
+        directory.mkdir(parents=True, exist_ok=True)
+        out = []
+        with self.reader() as con:
+            for table in schema.ALL_TABLES:
+                final = directory / f"{table.name}.parquet"
+                tmp = directory / f".{table.name}.parquet.tmp"
+                order = ", ".join(table.column_names[:3])
+                target = str(tmp).replace("'", "''")
+                _run(
+                    con, f"COPY (SELECT * FROM {table.name} ORDER BY {order}) TO '{target}' (FORMAT parquet)"
+                )
+                os.replace(tmp, final)
+                rows = _scalar(con, f"SELECT count(*) FROM {table.name}")
+                out.append(ExportedTable(table.name, str(final), rows))
+        fsync_dir(directory)
+        return out
+
+    def leaf_hashes(self) -> list[bytes]:
+        with self.reader() as con:
+            return [
+                bytes.fromhex(r[0])
+                for r in con.execute("SELECT leaf_hash FROM log ORDER BY leaf_index").fetchall()
+            ]
+
+    def table(self, name: str) -> pa.Table:
+        table = schema.TABLES_BY_NAME[name]
+        with self.reader() as con:
+            return con.sql(f"SELECT {', '.join(table.column_names)} FROM {table.name}").to_arrow_table()
+
+    def record_checkpoint(self, tree_size: int, root_hash: str, origin: str, note: str, file: str) -> None:
+        with self.writer() as con:
+            _run(
+                con,
+                "INSERT INTO checkpoints SELECT ?, ?, ?, ?, ?, now()::TIMESTAMP "
+                "WHERE NOT EXISTS (SELECT 1 FROM checkpoints WHERE note = ?)",
+                [tree_size, root_hash, origin, note, file, note],
+            )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> None:
+    """Execute a statement and drain its result (DuckDB refuses new work while one is pending)."""
+    con.execute(sql, params).fetchall()
+
+
+def _bulk_insert(
+    con: duckdb.DuckDBPyConnection, table: schema.Table, staged: pa.Table, *, distinct: bool = False
+) -> None:
+    """INSERT … SELECT from a registered Arrow table: the fast path into DuckDB."""
+    con.register("staged_rows", staged)
+    try:
+        _run(con, f"INSERT INTO {table.name} SELECT {'DISTINCT ' if distinct else ''}* FROM staged_rows")
+    finally:
+        con.unregister("staged_rows")
+
+
+def _drop_conflicts(
+    con: duckdb.DuckDBPyConnection, fresh: list[Accepted]
+) -> tuple[list[Accepted], list[tuple[Accepted, str]]]:
+    """One provenance per build id: a second, different provenance for an id is rejected."""
+    import pyarrow as pa
+
+    provs = {a.envelope_sha256: a.build_id for a in fresh if a.predicate_type == _PROV}
+    if not provs:
+        return fresh, []
+    ids = pa.table({"build_id": pa.array(list(set(provs.values())), pa.string())})
+    con.register("candidate_ids", ids)
+    owner = {
+        r[0]: r[1]
+        for r in con.execute(
+            "SELECT b.build_id, b.envelope_sha256 FROM builds b JOIN candidate_ids c USING (build_id)"
+        ).fetchall()
+    }
+    con.unregister("candidate_ids")
+    keep, conflicts = [], []
+    for a in fresh:
+        if a.envelope_sha256 in provs and a.build_id is not None:
+            other = owner.get(a.build_id)
+            if other is not None and other != a.envelope_sha256:
+                conflicts.append(
+                    (a, f"build {a.build_id} already has a different provenance (envelope {other[:12]}…)")
+                )
+                continue
+            owner[a.build_id] = a.envelope_sha256
+        keep.append(a)
+    return keep, conflicts
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, failed: list[Failed]) -> int:
+    """Keep unverified envelopes apart from trusted rows, once per digest."""
+    existing = {r[0] for r in con.execute("SELECT envelope_sha256 FROM quarantine").fetchall()}
+    rows = []
+    for f in failed:
+        if f.envelope_sha256 in existing:
+            continue
+        existing.add(f.envelope_sha256)
+        rows.append((f.envelope_sha256, f.raw, f.source, f.line, f.signer_keyid, f.reason))
+    if rows:
+        _bulk_insert(con, schema.QUARANTINE, schema.rows_to_arrow(schema.QUARANTINE, rows))
+    return len(rows)
+
+
+def _import_checkpoints(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> None:
+    from ledger.store.checkpoint import parse_checkpoint
+
+    directory = workspace.state_dir / "log" / "checkpoints"
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob("*.note")):
+        text = path.read_text("utf-8")
+        cp = parse_checkpoint(text, file=str(path))
+        _run(
+            con,
+            "INSERT INTO checkpoints SELECT ?, ?, ?, ?, ?, NULL WHERE NOT EXISTS "
+            "(SELECT 1 FROM checkpoints WHERE note = ?)",
+            [cp.tree_size, cp.root_hash.hex(), cp.origin, text, path.name, text],
+        )
+
+
+def _worst(results: Sequence[str]) -> str:
+    if not results:
+        return "NONE"
+    for worst in ("FAILED", "WARNED"):
+        if worst in results:
+            return worst
+    return "PASSED"
+
+
+def member_match(node: str) -> tuple[str, list[Any]]:
+    """SQL condition on ``spec_members`` for "the chain includes this node", qualifier-aware.
+
+    ``SPEC/a`` matches members SPEC/a (any qualifier) and every descendant SPEC/a/…;
+    ``SPEC/a(q)`` matches SPEC/a(q) and unqualified SPEC/a (whose text contains section q).
+    Wrapped labels (``AGENT[SPEC/a]``, ``INPUT[…]``) count as their inner node.
+    """
+    from ledger.spec.names import parse_logical_name
+    from ledger.store.derive import split_label
+
+    name, qualifier = split_label(node.strip())
+    parsed = parse_logical_name(name if qualifier is None else f"{name}({qualifier})")
+    if qualifier is None:
+        return "(node = ? OR starts_with(node, ?))", [parsed.name, parsed.name.rstrip("/") + "/"]
+    return "(node = ? AND (qualifier IS NULL OR qualifier = ?))", [parsed.name, qualifier]
+
+
+_HEX = re.compile(r"[0-9a-f]{64}")
+_BUILD_COLUMNS = (
+    "build_id",
+    "build_type",
+    "recipe_name",
+    "recipe_sha256",
+    "target",
+    "chain_cfs",
+    "chain_sha256",
+    "sandbox",
+    "model_provider",
+    "model_id",
+    "model_endpoint",
+    "seed",
+    "temperature",
+    "max_tokens",
+    "builder_version",
+    "started_on",
+    "finished_on",
+    "signer_keyid",
+    "envelope_sha256",
+    "trajectory_sha256",
+)
+
+
+_BUILD_QUERY = f"""
+SELECT
+  (SELECT list(struct_pack({", ".join(_BUILD_COLUMNS)})) FROM builds WHERE build_id = $b),
+  (SELECT list(struct_pack(name, sha256) ORDER BY name) FROM subjects WHERE build_id = $b),
+  (SELECT list(struct_pack(position, label, role, file, sha256, cfs_hash) ORDER BY position)
+     FROM spec_members WHERE build_id = $b),
+  (SELECT list(struct_pack(kind, name, uri, version, sha256) ORDER BY kind, name)
+     FROM dependencies WHERE build_id = $b),
+  (SELECT list(struct_pack(result, command, passed, failed, warned, failed_tests, signer_keyid,
+                           envelope_sha256) ORDER BY envelope_sha256) FROM tests WHERE build_id = $b),
+  (SELECT list(struct_pack(sha256, events, turns, tool_calls, first_time, last_time, last_type))
+     FROM trajectories WHERE build_id = $b)
+"""
+
+
+def _build_record(con: duckdb.DuckDBPyConnection, workspace: Workspace, build_id: str) -> BuildRecord:
+    """One build and everything attached to it, in one round trip: each part is a point
+    lookup on an ART index; DuckDB's per-statement overhead (~1 ms) dominates otherwise."""
+    from ledger.objects import ObjectStore
+
+    found, subjects, members, deps, tests, traj = con.execute(_BUILD_QUERY, {"b": build_id}).fetchall()[0]
+    if not found:
+        raise BuildNotFound(f"build {build_id!r} is not in the ledger")
+    head: dict[str, Any] = dict(found[0])
+    traj_sha = head.pop("trajectory_sha256")
+    signer = con.execute(
+        "SELECT signer FROM envelopes WHERE envelope_sha256 = ?", [head["envelope_sha256"]]
+    ).fetchall()
+    head["signer"] = signer[0][0] if signer else "(envelope row missing)"
+    objects = ObjectStore(workspace.objects_dir)
+    trajectory = (
+        TrajectoryInfo(traj[0]["sha256"], True, *list(traj[0].values())[1:])
+        if traj
+        else TrajectoryInfo(traj_sha, False, None, None, None, None, None, None)
+    )
+    return BuildRecord(
+        **head,
+        subjects=tuple(SubjectInfo(x["name"], x["sha256"]) for x in subjects or ()),
+        members=tuple(
+            MemberInfo(
+                **m,
+                text_stored=bool(m["sha256"] and _HEX.fullmatch(m["sha256"]) and objects.has(m["sha256"])),
+            )
+            for m in members or ()
+        ),
+        dependencies=tuple(DependencyInfo(**d) for d in deps or ()),
+        tests=tuple(TestInfo(**{**t, "failed_tests": tuple(t["failed_tests"] or ())}) for t in tests or ()),
+        trajectory=trajectory,
+    )

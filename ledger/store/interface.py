@@ -1,0 +1,73 @@
+"""The store seam: what ingest, queries and the tamper-evident log need from a database.
+
+DuckDB (``duckdb_store``) is the embedded default; a PostgreSQL backend for team ledgers is
+meant to implement the same Protocol with the same tables (``schema``) and the same row
+derivation (``derive``), so ``audit`` and the CLI work unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ledger.store.model import (
+    BuildDetail,
+    BuildRecord,
+    ExportedTable,
+    ImpactHit,
+    IngestReport,
+    LogEntry,
+    SqlResult,
+    TraceResult,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+Progress = Callable[[int, int], None]  # (done, total) envelopes
+
+
+class Store(Protocol):
+    def ingest(
+        self, paths: Sequence[Path], *, quarantine: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Verify, then add every envelope under ``paths``; idempotent, one transaction per batch."""
+        ...
+
+    def reindex(self, *, quarantine: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Rebuild the whole database from attestations + objects and swap it in atomically."""
+        ...
+
+    def trace(self, sha256: str, *, query: str | None = None) -> TraceResult: ...
+
+    def impacted(self, node: str) -> list[ImpactHit]: ...
+
+    def log(
+        self,
+        *,
+        since: datetime | None = None,
+        model: str | None = None,
+        spec: str | None = None,
+        signer: str | None = None,
+        limit: int = 50,
+    ) -> list[LogEntry]: ...
+
+    def build(self, build_id: str) -> BuildRecord: ...
+
+    def show(self, build_id: str) -> BuildDetail: ...
+
+    def sql(self, query: str) -> SqlResult: ...
+
+    def export_parquet(self, directory: Path) -> list[ExportedTable]: ...
+
+    def leaf_hashes(self) -> list[bytes]: ...
+
+    def table(self, name: str) -> pa.Table:
+        """A whole table (for audit)."""
+        ...
+
+    def record_checkpoint(
+        self, tree_size: int, root_hash: str, origin: str, note: str, file: str
+    ) -> None: ...

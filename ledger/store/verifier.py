@@ -1,0 +1,259 @@
+"""Verify envelopes against the trust policy and derive their rows, in parallel for big batches.
+
+Order of trust as in ``ledger.attest.verify``: parse the envelope, verify a signature over its
+PAE with a trusted key, and only then read the payload. Work is split into chunks of lines and
+mapped over a process pool (one worker per core) because Ed25519 verification is CPU-bound
+(~6k/s per core here); small batches run in-process, where a pool's start-up would dominate.
+Worker inputs and outputs are plain picklable values; there is no module-level state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ledger.attest.dsse import PAYLOAD_TYPE, Envelope, parse_envelope
+from ledger.digest import sha256_hex
+from ledger.errors import LedgerError
+from ledger.store.derive import Rows, derive_rows, envelope_canonical, leaf_hash, read_payload
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ledger.attest.policy import TrustPolicy
+
+PARALLEL_THRESHOLD = 2000  # envelopes; below this a pool costs more than it saves
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    """A trusted public key in a form that crosses process boundaries."""
+
+    keyid: str
+    source: str
+    key: dict[str, Any]  # securesystemslib key dict: keytype, scheme, keyval
+
+
+@dataclass(frozen=True)
+class RawLine:
+    source: str  # workspace-relative attestation file
+    line: int
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Accepted:
+    envelope_sha256: str
+    leaf_hash: str
+    build_id: str | None
+    predicate_type: str
+    source: str
+    line: int
+    target: str | None  # of a provenance: whose chain ingest may store spec texts for
+    member_shas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Failed:
+    source: str
+    line: int
+    reason: str
+    envelope_sha256: str
+    signer_keyid: str | None
+    raw: str
+
+
+Outcome = Accepted | Failed
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Outcomes of a chunk of lines, in order, and the rows of its accepted envelopes as Arrow
+    tables (``envelopes`` without ``seq``, which only the writer can assign). Arrow crosses the
+    process boundary as a few buffers instead of hundreds of thousands of pickled tuples."""
+
+    outcomes: list[Outcome]
+    tables: dict[str, pa.Table]
+
+
+def key_material(policy: TrustPolicy) -> tuple[KeyMaterial, ...]:
+    return tuple(KeyMaterial(k.keyid, k.source, k.key.to_dict()) for k in policy.keys)
+
+
+class _Checker:
+    """Signature checks with keys loaded once per chunk (Ed25519 through ``cryptography``)."""
+
+    def __init__(self, keys: Sequence[KeyMaterial]) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        from securesystemslib.signer import SSlibKey
+
+        self._verifiers: list[tuple[KeyMaterial, Callable[[bytes, bytes], bool]]] = []
+        for km in keys:
+            keyval = km.key.get("keyval", {})
+            if km.key.get("keytype") == "ed25519" and km.key.get("scheme") == "ed25519":
+                raw = Ed25519PublicKey.from_public_bytes(bytes.fromhex(keyval["public"]))
+                self._verifiers.append((km, _ed25519(raw)))
+            else:
+                self._verifiers.append((km, _sslib(SSlibKey.from_dict(km.keyid, dict(km.key)))))
+
+    def verify(self, envelope: Envelope) -> tuple[KeyMaterial | None, str]:
+        data = envelope.pae()
+        reasons = []
+        for sig in envelope.signatures:
+            candidates = [(k, v) for k, v in self._verifiers if not sig.keyid or k.keyid == sig.keyid]
+            if not candidates:
+                reasons.append(f"signed by key {sig.keyid or '(no keyid)'}, which [trust] does not list")
+                continue
+            for km, check in candidates:
+                if check(sig.sig, data):
+                    return km, ""
+            reasons.append(
+                f"signature by {sig.keyid or 'an unnamed key'} does not verify "
+                "(payload, payloadType or signature altered)"
+            )
+        return None, "; ".join(reasons)
+
+
+def _ed25519(key: Any) -> Callable[[bytes, bytes], bool]:
+    from cryptography.exceptions import InvalidSignature
+
+    def check(sig: bytes, data: bytes) -> bool:
+        try:
+            key.verify(sig, data)
+        except InvalidSignature:
+            return False
+        return True
+
+    return check
+
+
+def _sslib(key: Any) -> Callable[[bytes, bytes], bool]:
+    from securesystemslib.exceptions import UnverifiedSignatureError
+    from securesystemslib.signer import Signature
+
+    def check(sig: bytes, data: bytes) -> bool:
+        try:
+            key.verify_signature(Signature(key.keyid, sig.hex()), data)
+        except UnverifiedSignatureError:
+            return False
+        return True
+
+    return check
+
+
+def _read_trajectory(objects_root: str | None, digest: str | None) -> bytes | None:
+    """The trajectory blob if the store has it and it still hashes to its name."""
+    if objects_root is None or digest is None or len(digest) != 64:
+        return None
+    path = Path(objects_root) / "sha256" / digest[:2] / digest[2:]
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if sha256_hex(data) == digest else None
+
+
+def check_line(checker: _Checker, item: RawLine, objects_root: str | None) -> tuple[Outcome, Rows | None]:
+    """Verify one envelope line, then derive its rows; any defect becomes a ``Failed``."""
+    raw_text = item.raw.decode("utf-8", "replace")
+    try:
+        value = json.loads(item.raw)
+        envelope = parse_envelope(value, file=item.source, line=item.line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        why = f"not a JSON envelope: {exc}"
+        return Failed(item.source, item.line, why, sha256_hex(item.raw), None, raw_text), None
+    except LedgerError as exc:
+        return Failed(item.source, item.line, exc.message, sha256_hex(item.raw), None, raw_text), None
+    canonical = envelope_canonical(envelope)
+    env_sha = sha256_hex(canonical)
+    keyids = ",".join(s.keyid for s in envelope.signatures if s.keyid) or None
+    km, why = checker.verify(envelope)
+    if km is None:
+        return Failed(item.source, item.line, why, env_sha, keyids, canonical.decode("utf-8")), None
+    if envelope.payload_type != PAYLOAD_TYPE:
+        reason = f"payloadType {envelope.payload_type!r}; expected {PAYLOAD_TYPE}"
+        return Failed(item.source, item.line, reason, env_sha, km.keyid, canonical.decode("utf-8")), None
+    try:
+        statement = read_payload(envelope.payload, f"{item.source}:{item.line}")
+        traj = None
+        pred = statement.get("predicate")
+        if isinstance(pred, dict) and isinstance(pred.get("runDetails"), dict):
+            for b in pred["runDetails"].get("byproducts") or []:
+                if isinstance(b, dict) and b.get("name") == "trajectory":
+                    digest = b.get("digest", {}).get("sha256") if isinstance(b.get("digest"), dict) else None
+                    traj = _read_trajectory(objects_root, digest if isinstance(digest, str) else None)
+        rows = derive_rows(
+            envelope=envelope,
+            canonical=canonical,
+            statement=statement,
+            signer_keyid=km.keyid,
+            signer=f"key {km.keyid} ({km.source})",
+            source=item.source,
+            source_line=item.line,
+            trajectory=traj,
+        )
+    except LedgerError as exc:
+        return Failed(item.source, item.line, exc.message, env_sha, km.keyid, canonical.decode("utf-8")), None
+    env_row = rows["envelopes"][0]
+    builds = rows.get("builds")
+    accepted = Accepted(
+        envelope_sha256=env_sha,
+        leaf_hash=leaf_hash(canonical),
+        build_id=env_row[4],
+        predicate_type=env_row[3],
+        source=item.source,
+        line=item.line,
+        target=builds[0][5] if builds else None,
+        member_shas=tuple(m[8] for m in rows.get("spec_members", []) if m[8]),
+    )
+    return accepted, rows
+
+
+def check_chunk(keys: tuple[KeyMaterial, ...], objects_root: str | None, items: list[RawLine]) -> ChunkResult:
+    """A pool task: one chunk of lines, in order."""
+    from ledger.store import schema
+
+    checker = _Checker(keys)
+    outcomes: list[Outcome] = []
+    per_table: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in schema.DERIVED}
+    for item in items:
+        outcome, rows = check_line(checker, item, objects_root)
+        outcomes.append(outcome)
+        for name, table_rows in (rows or {}).items():
+            per_table[name].extend(table_rows)
+    tables = {
+        t.name: schema.rows_to_arrow(t, per_table[t.name], without=("seq",) if t is schema.ENVELOPES else ())
+        for t in schema.DERIVED
+    }
+    return ChunkResult(outcomes, tables)
+
+
+def check_lines(
+    items: Sequence[RawLine],
+    keys: tuple[KeyMaterial, ...],
+    objects_root: Path | None,
+    *,
+    workers: int | None = None,
+) -> Iterator[ChunkResult]:
+    """Chunk results for ``items`` in input order; a process pool when the batch is large."""
+    root = str(objects_root) if objects_root is not None else None
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
+    if len(items) < PARALLEL_THRESHOLD or n_workers <= 1:
+        for chunk in chunks:
+            yield check_chunk(keys, root, chunk)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the caller may hold DuckDB or other threads that fork would copy mid-state
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
+        futures = [pool.submit(check_chunk, keys, root, chunk) for chunk in chunks]
+        for future in futures:
+            yield future.result()

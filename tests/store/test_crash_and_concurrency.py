@@ -1,0 +1,84 @@
+"""kill -9 in the middle of a batch, and two ingest processes at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from ledger.store.audit import audit
+from tests.store.conftest import LedgerWorkspace, sign_fixture_builds
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start(lw: LedgerWorkspace, pause: float, batch: int, *paths: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.store.ingest_worker",
+            str(lw.root),
+            str(pause),
+            str(batch),
+            *map(str, paths),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+def wait_for(proc: subprocess.Popen[str], marker: str, times: int = 1) -> None:
+    assert proc.stdout is not None
+    seen = 0
+    for line in proc.stdout:
+        if line.strip() == marker:
+            seen += 1
+            if seen == times:
+                return
+    raise AssertionError(
+        f"worker ended before printing {marker} x{times}: {proc.stderr.read() if proc.stderr else ''}"
+    )
+
+
+def test_kill_9_mid_batch_keeps_the_committed_batches_only(lw: LedgerWorkspace) -> None:
+    sign_fixture_builds(lw)
+    files = sorted(lw.ws.attestations_dir.glob("*.intoto.jsonl"))
+    proc = start(lw, 60, 2, 4, lw.ws.attestations_dir)  # batches of 4 envelopes = 2 builds
+    wait_for(proc, "INSERTED", times=2)  # first batch committed, second one's rows inserted
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    store = lw.store()
+    first_two = sorted(f.relative_to(lw.root).as_posix() for f in files[:2])
+    assert store.sql("SELECT DISTINCT source FROM envelopes ORDER BY 1").rows == tuple(
+        (s,) for s in first_two
+    )
+    assert store.sql("SELECT count(*) FROM builds").rows == ((2,),)
+    assert store.sql("SELECT count(*) FROM log").rows == ((4,),)
+    assert audit(store, lw.ws).ok
+
+    report = store.ingest([lw.ws.attestations_dir])  # the next ingest completes the work
+    assert (report.accepted, report.duplicates) == (4, 4)
+    assert audit(store, lw.ws).ok
+
+
+def test_two_ingest_processes_at_once_both_succeed(lw: LedgerWorkspace) -> None:
+    sign_fixture_builds(lw)
+    files = sorted(lw.ws.attestations_dir.glob("*.intoto.jsonl"))
+    first = start(lw, 1.5, 1, 100, *files[:2])
+    wait_for(first, "INSERTED")  # holds the write lock for 1.5 s more
+    second = start(lw, 0, 1, 100, *files[2:])
+    out1, err1 = first.communicate(timeout=60)
+    out2, err2 = second.communicate(timeout=60)
+    assert (first.returncode, second.returncode) == (0, 0), err1 + err2
+    assert "DONE 4" in out1 and "DONE 4" in out2
+    assert "lock" not in (err1 + err2).lower()
+    store = lw.store()
+    assert store.sql("SELECT count(*) FROM envelopes").rows == ((8,),)
+    assert audit(store, lw.ws).ok
