@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
-demo: $(STAMP)
-	$(BIN)/ledger spec status --workspace examples/cfs-reference
+demo: $(STAMP) system-deps
+	rm -rf demo-workspace
+	$(BIN)/ledger demo --dir demo-workspace
 
 lint: $(STAMP)
 	$(BIN)/ruff check ledger tests benchmarks

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from ledger.spec import Chain
     from ledger.trajectory import TrajectoryWriter
 
-EXEC_LOG_MEDIA_TYPE = "application/vnd.spec-ledger.exec-log.v1+jsonl"
 _UNITTEST_LINE = re.compile(
     r"^(test\w*) \(([\w.]+)\)(?:\n.*?)? \.\.\. "
     r"(ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$",
@@ -434,8 +433,15 @@ def _attest(
     signer: Any,
 ) -> WrittenAttestations:
     from ledger.attest.files import attest_build
-    from ledger.attest.statement import BuildInputs, Byproduct, ChainMemberRef, FileRef, ModelRef
-    from ledger.trajectory import MEDIA_TYPE
+    from ledger.attest.statement import (
+        EXEC_LOG_MEDIA_TYPE,
+        TRAJECTORY_MEDIA_TYPE,
+        BuildInputs,
+        Byproduct,
+        ChainMemberRef,
+        FileRef,
+        ModelRef,
+    )
 
     recipe = resolved.recipe
     prompt = None
@@ -460,8 +466,8 @@ def _attest(
         tools={t.name: t.found for t in resolved.tool_versions if t.found},
         prompt=prompt,
         artifacts=[FileRef(p, d) for p, d in sorted(artifacts.items())],
-        trajectory=Byproduct("trajectory.jsonl", trajectory.file_sha256, MEDIA_TYPE),
-        exec_log=Byproduct("exec-log.jsonl", exec_log, EXEC_LOG_MEDIA_TYPE),
+        trajectory=Byproduct("trajectory", trajectory.file_sha256, TRAJECTORY_MEDIA_TYPE),
+        exec_log=Byproduct("exec-log", exec_log, EXEC_LOG_MEDIA_TYPE),
         started_on=started,
         finished_on=finished,
         sandbox=sandbox_kind,  # type: ignore[arg-type]
@@ -521,7 +527,7 @@ def _trajectory_of_build(workspace: Workspace, build_id: str) -> str:
     for line in read_envelope_file(path):
         statement = json.loads(line.envelope.payload)
         for byproduct in statement.get("predicate", {}).get("runDetails", {}).get("byproducts", []):
-            if byproduct.get("name") == "trajectory.jsonl":
+            if byproduct.get("name") == "trajectory":
                 return str(byproduct["digest"]["sha256"])
     raise InputError(f"build {build_id} names no trajectory byproduct")
 

@@ -115,7 +115,7 @@ def replay_build(
     run = predicate.get("runDetails", {})
     build_id = run.get("metadata", {}).get("invocationId")
     byproducts = {b.get("name"): b for b in run.get("byproducts", []) if isinstance(b, dict)}
-    trajectory_ref = byproducts.get("trajectory.jsonl")
+    trajectory_ref = byproducts.get("trajectory")
     if trajectory_ref is None:
         return ReplayReport(False, "the provenance names no trajectory byproduct", build_id, {})
     digest = str(trajectory_ref.get("digest", {}).get("sha256", ""))

@@ -206,7 +206,7 @@ class Resolver:
         raw = prov.statement.raw
         try:
             pins = recipe_pins(raw)
-            trajectory = _byproduct(raw, "trajectory.jsonl")
+            trajectory = _byproduct(raw, "trajectory")
         except (KeyError, TypeError, AttributeError) as exc:
             raise InputError(
                 f"provenance for build {build_id} lacks a field the diff needs ({exc})", file=prov.where

@@ -32,7 +32,7 @@ from ledger.digest import canonical_json, sha256_hex
 GENESIS = "0" * 64
 """``prev`` of event 0 and the head digest of an empty trajectory."""
 
-MEDIA_TYPE = "application/vnd.spec-ledger.trajectory.v1+jsonl"
+MEDIA_TYPE = "application/vnd.spec-ledger.trajectory+jsonl"
 """Media type of a trajectory file, as listed among an attestation's byproducts."""
 
 TIME_RE = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
