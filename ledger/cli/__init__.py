@@ -39,6 +39,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "checkpoint",
         "Sign the current Merkle tree head of the envelope log.",
     ),
+    "approve": (
+        "ledger.cli.approve",
+        "approve",
+        "Sign an approval of a spec node or build (AUTHORIZED evidence).",
+    ),
     "audit": (
         "ledger.cli.store",
         "audit",

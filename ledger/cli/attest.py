@@ -18,6 +18,7 @@ from ledger.cli._common import (
 )
 
 if TYPE_CHECKING:
+    from ledger.attest.policy import TrustPolicy
     from ledger.attest.verify import CurrentChain, LevelCheck
     from ledger.workspace import Workspace
 
@@ -92,12 +93,26 @@ def _chain_lookup(root: Path) -> Callable[[str], CurrentChain]:
     return lookup
 
 
-def _extra_checks(ws: Workspace, *, replay: bool, sandbox: str | None) -> list[LevelCheck]:
+def _extra_checks(
+    ws: Workspace,
+    *,
+    replay: bool,
+    sandbox: str | None,
+    policy: TrustPolicy,
+    attestation_dir: Path,
+) -> list[LevelCheck]:
     checks: list[LevelCheck] = []
     if replay:
         from ledger.replay import ReproducedCheck
 
         checks.append(ReproducedCheck(ws, sandbox=sandbox))
+    from ledger.approve import AuthorizedCheck, load_approval_policy
+    from ledger.attest.policy import Level
+
+    approvals = load_approval_policy(ws, policy)
+    # AUTHORIZED is checked when the policy requires it or ledger.toml says who must approve
+    if Level.AUTHORIZED in policy.required or approvals.configured:
+        checks.append(AuthorizedCheck(ws, trust=policy, approvals=approvals, attestation_dir=attestation_dir))
     return checks
 
 
@@ -120,7 +135,7 @@ def _extra_checks(ws: Workspace, *, replay: bool, sandbox: str | None) -> list[L
 @click.option(
     "--replay",
     is_flag=True,
-    help="Also check REPRODUCED: replay the signed trajectory (recorded model answers, tools re-run "
+    help="Also require REPRODUCED: replay the signed trajectory (recorded model answers, tools re-run "
     "in a fresh sandbox) and require byte-identical artifacts.",
 )
 @click.option(
@@ -144,7 +159,9 @@ def verify(
 
     Levels: SIGNED (a trusted signer names this digest), BOUND (the attested spec chain is
     today's chain; otherwise STALE with the nodes that moved), TESTED (a signed PASSED test
-    result for that build). Works offline. Exit 0 policy met, 1 not met, 2 input error.
+    result for that build), AUTHORIZED (when ledger.toml has [approvals] or [trust] requires
+    it: the attested spec content and build carry the approvals its rules demand). Works
+    offline. Exit 0 policy met, 1 not met, 2 input error.
     """
     from datetime import UTC, datetime
 
@@ -155,6 +172,12 @@ def verify(
 
     ws = resolve_workspace(workspace_dir)
     policy = load_trust_policy(ws)
+    if replay:  # asking for a replay means its result counts
+        from dataclasses import replace
+
+        from ledger.attest.policy import Level
+
+        policy = replace(policy, required=policy.required | {Level.REPRODUCED})
     signer: KeyFileSigner | None = None
     if vsa_out is not None:
         key_path = signing_key_path(ws)
@@ -171,7 +194,13 @@ def verify(
         attestation_dir or ws.attestations_dir,
         policy,
         _chain_lookup(ws.root),
-        checks=_extra_checks(ws, replay=replay, sandbox=sandbox),
+        checks=_extra_checks(
+            ws,
+            replay=replay,
+            sandbox=sandbox,
+            policy=policy,
+            attestation_dir=attestation_dir or ws.attestations_dir,
+        ),
     )
     if vsa_out is not None and signer is not None:
         from ledger.attest.vsa import write_vsa
