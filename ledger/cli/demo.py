@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ledger.cli._common import emit_json, stdout_console
+from ledger.cli._common import emit_json, stderr_console, stdout_console
 
 
 @click.command("demo")
@@ -24,7 +24,9 @@ from ledger.cli._common import emit_json, stdout_console
     default=None,
     help="Sandbox for the builds (default: bwrap when this host can create namespaces).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the steps at the end.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (the narration goes to stderr)."
+)
 def demo(directory: Path | None, sandbox: str | None, as_json: bool) -> None:
     """Run the whole spec-ledger story offline on the bundled textkit example.
 
@@ -39,7 +41,8 @@ def demo(directory: Path | None, sandbox: str | None, as_json: bool) -> None:
     from ledger.demo import run_demo, summary
     from ledger.sandbox import probe_bwrap
 
-    console = stdout_console()
+    # with --json, stdout carries only the JSON summary; the narration moves to stderr
+    console = stderr_console() if as_json else stdout_console()
     root = directory or Path(tempfile.mkdtemp(prefix="spec-ledger-demo-"))
     if sandbox is None:
         probe = probe_bwrap()

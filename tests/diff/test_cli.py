@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +12,8 @@ import pytest
 
 from ledger.build import BuildResult
 from ledger.workspace import Workspace
+from tests.browser import dump_dom, needs_chromium, screenshot
 from tests.diff.conftest import SPEC, build
-
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 
 
 @dataclass(frozen=True)
@@ -172,14 +168,7 @@ def test_trajectory_edited_after_signing_fails_and_a_missing_one_is_reported(
     assert data["spec_members"][0]["text_note"] == "A: text not available; B: workspace"
 
 
-def _chromium() -> str | None:
-    for name in ("/usr/bin/chromium", "/usr/bin/chromium-browser", shutil.which("chromium") or ""):
-        if name and os.access(name, os.X_OK):
-            return name
-    return None
-
-
-@pytest.mark.skipif(_chromium() is None, reason="headless Chromium not installed (apt-get install chromium)")
+@needs_chromium
 def test_html_report_renders_offline_in_headless_chromium(
     pair: Pair, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,30 +182,8 @@ def test_html_report_renders_offline_in_headless_chromium(
     for banned in ("<script", "<link", "src=", "http://", "https://", "@import", "url("):
         assert banned not in html, banned
 
-    chromium = _chromium()
-    assert chromium is not None
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "diff-report.png"
-    shot.unlink(missing_ok=True)
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-    ]  # fmt: skip
-    subprocess.run(
-        [chromium, *flags, f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
-        capture_output=True,
-        timeout=90,
-        check=True,
-    )
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
-
-    dom = subprocess.run(
-        [chromium, *flags, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=True,
-    ).stdout
+    screenshot(page, "diff-report.png", tmp_path / "profile")
+    dom = dump_dom(page, tmp_path / "profile")
     assert "First divergence" in dom and "A#1 / B#1 (changed model_request)" in dom
     assert "SPEC/textkit/roman" in dom and "+Chapter numbers use these." in dom
     assert pair.a.build_id in dom and pair.b.build_id in dom
