@@ -27,6 +27,19 @@ SPEC_EDIT = (
     'def slugify(text: str, *, max_length: int = 60, separator: str = "-") -> str: ...',
 )
 MODULES = ("normalize", "slugify", "wordcount", "roman")
+APPROVALS = """
+[approvals]
+self_approval = false   # the key that signed a build may not approve it
+
+[[approvals.rules]]
+pattern = "SPEC/textkit/roman"
+roles = ["release"]
+
+[[approvals.keys]]
+path = "keys/alice.pub"
+name = "alice"
+roles = ["release"]
+"""
 
 
 @dataclass
@@ -126,6 +139,28 @@ def run_demo(
     say("3. Verify the deployed artifacts offline: signed by a trusted key, bound to today's spec, tested.")
     artifacts = [f"src/textkit/{m}.py" for m in MODULES]
     demo.ledger("verify all artifacts", "verify", *artifacts, check=contains("SIGNED", "BOUND", "TESTED"))
+
+    say("3b. Require a release approval for SPEC/textkit/roman: verify fails until an approver signs off.")
+    demo.ledger("an approver's key (alice)", "key", "generate", "--out", "keys/alice.pem")
+    config = demo.root / "ledger.toml"
+    required = 'require = ["SIGNED", "BOUND", "TESTED"]'
+    text = config.read_text()
+    if required not in text:
+        raise CheckFailed("ledger.toml written by `ledger init` has no default [trust] require line")
+    config.write_text(text.replace(required, required[:-1] + ', "AUTHORIZED"]') + APPROVALS)
+    demo.ledger(
+        "verify without the approval", "verify", "src/textkit/roman.py", expect=1,
+        check=contains("AUTHORIZED", "release"),
+    )  # fmt: skip
+    demo.ledger(
+        "alice approves the spec node", "approve", "SPEC/textkit/roman", "--role", "release",
+        "--key", "keys/alice.pem", "--note", "CHG-1042 reviewed",
+    )  # fmt: skip
+    demo.ledger(
+        "verify with the approval", "verify", "src/textkit/roman.py", "--json",
+        check=contains('"AUTHORIZED": {', '"status": "met"'),
+    )  # fmt: skip
+    demo.ledger("who approved what", "trace", "src/textkit/roman.py", check=contains("alice as release"))
 
     say("4. Trace an artifact back to the spec text that was in force when it was generated.")
     demo.ledger(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,7 @@ class ReportData:
     generated: datetime
     builds: dict[str, BuildRecord]
     artifacts: tuple[ArtifactRow, ...]
-    approvals: tuple[dict[str, Any], ...] = ()
+    approvals: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)  # build id → approvals
 
 
 def collect(workspace: Workspace) -> ReportData:
@@ -58,7 +58,11 @@ def collect(workspace: Workspace) -> ReportData:
     statuses = {s.path: s.status for s in artifact_statuses(workspace.root)}
     paths = sorted(set(by_path) | set(statuses))
     existing = [workspace.root / p for p in paths if (workspace.root / p).is_file()]
+    from ledger.approve.lookup import approvals_of, authorized_checks, workspace_approvals
+
     policy = load_trust_policy(workspace)
+    pool = workspace_approvals(workspace).approvals
+    approvals = {b: tuple(a.to_json() for a in approvals_of(r, pool)) for b, r in builds.items()}
     verdicts = {
         v.path if isinstance(v.path, str) else Path(v.path).as_posix(): v.to_json()
         for v in verify_artifacts(
@@ -67,6 +71,7 @@ def collect(workspace: Workspace) -> ReportData:
             workspace.attestations_dir,
             policy,
             lambda target: compute_chain(workspace.root, target),
+            checks=authorized_checks(workspace, policy),
         )
     }
     rows = []
@@ -76,7 +81,7 @@ def collect(workspace: Workspace) -> ReportData:
         rows.append(
             ArtifactRow(path, statuses.get(path, "not in spec"), verdict, tuple(b.build_id for b in history))
         )
-    return ReportData(str(workspace.root), datetime.now(UTC), builds, tuple(rows))
+    return ReportData(str(workspace.root), datetime.now(UTC), builds, tuple(rows), approvals)
 
 
 def _finished(record: BuildRecord) -> datetime:
@@ -228,7 +233,8 @@ def _builds(data: ReportData) -> str:
             f"<dt>signer</dt><dd><code>{e(b.signer)}</code></dd>"
             f"<dt>tests</dt><dd class='{test_cls}'>{e(b.test_result)}</dd>"
             f"<dt>finished</dt><dd>{e(str(b.finished_on or ''))}</dd>"
-            f"<dt>trajectory</dt><dd><code>{e((traj.sha256 or '')[:16])}…</code> {traj_text}</dd></dl>"
+            f"<dt>trajectory</dt><dd><code>{e((traj.sha256 or '')[:16])}…</code> {traj_text}</dd>"
+            f"<dt>approved</dt><dd>{_approvals_html(data.approvals.get(b.build_id, ()))}</dd></dl>"
             f"<h4>Artifacts</h4><ul>{subjects}</ul>{'<ul>' + prev + '</ul>' if prev else ''}"
             f"<details><summary>spec chain ({len(b.members)} members)</summary><table><thead><tr><th>#</th>"
             f"<th>role</th><th>member</th><th>file</th><th>sha256</th></tr></thead><tbody>{members}"
@@ -236,6 +242,22 @@ def _builds(data: ReportData) -> str:
         )
     out.append("</section>")
     return "".join(out)
+
+
+def _approvals_html(approvals: tuple[dict[str, Any], ...]) -> str:
+    if not approvals:
+        return "<span class='muted'>no approvals of this build or of its spec content</span>"
+    items = []
+    for a in approvals:
+        what = f"build {a['build']}" if a.get("build") else f"spec {a.get('spec')}"
+        who = a.get("name") or str(a.get("keyid", ""))[:12]
+        items.append(
+            f"<li><b>{html.escape(str(who))}</b> as <b>{html.escape(str(a['role']))}</b> approved "
+            f"<code>{html.escape(what)}</code> on {html.escape(str(a['approved_on'])[:16])}"
+            + (f" — {html.escape(str(a['note']))}" if a.get("note") else "")
+            + "</li>"
+        )
+    return "<ul class='approvals'>" + "".join(items) + "</ul>"
 
 
 def write_report(workspace: Workspace, out: Path) -> ReportData:

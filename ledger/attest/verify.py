@@ -236,8 +236,8 @@ class LevelCheck(Protocol):
 
 
 _NOT_YET = {
-    Level.REPRODUCED: "not checked: trajectory replay is not available in this version",
-    Level.AUTHORIZED: "not checked: spec approvals are not available in this version",
+    Level.REPRODUCED: "not checked: pass --replay to rebuild from the signed trajectory",
+    Level.AUTHORIZED: "not checked: ledger.toml has no [approvals] policy",
 }
 
 

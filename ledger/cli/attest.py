@@ -106,13 +106,9 @@ def _extra_checks(
         from ledger.replay import ReproducedCheck
 
         checks.append(ReproducedCheck(ws, sandbox=sandbox))
-    from ledger.approve import AuthorizedCheck, load_approval_policy
-    from ledger.attest.policy import Level
+    from ledger.approve.lookup import authorized_checks
 
-    approvals = load_approval_policy(ws, policy)
-    # AUTHORIZED is checked when the policy requires it or ledger.toml says who must approve
-    if Level.AUTHORIZED in policy.required or approvals.configured:
-        checks.append(AuthorizedCheck(ws, trust=policy, approvals=approvals, attestation_dir=attestation_dir))
+    checks.extend(authorized_checks(ws, policy, attestation_dir))
     return checks
 
 

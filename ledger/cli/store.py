@@ -22,10 +22,12 @@ from ledger.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
+    from ledger.approve import Approval
     from ledger.store import BuildRecord, IngestReport
     from ledger.store.duckdb_store import DuckDBStore
+    from ledger.store.model import LogEntry
     from ledger.workspace import Workspace
 
 
@@ -150,7 +152,9 @@ def _digest_of(target: str) -> str:
     )
 
 
-def _render_build(b: BuildRecord, *, texts: dict[str, str] | None = None) -> None:
+def _render_build(
+    b: BuildRecord, *, texts: dict[str, str] | None = None, approvals: Sequence[Approval] = ()
+) -> None:
     from rich.table import Table
 
     out = stdout_console()
@@ -178,6 +182,10 @@ def _render_build(b: BuildRecord, *, texts: dict[str, str] | None = None) -> Non
         ("signer", b.signer),
         ("trajectory", summary),
         ("artifacts", ", ".join(f"{s.name} ({_short(s.sha256)})" for s in b.subjects)),
+        (
+            "approved",
+            "; ".join(_approval_line(a) for a in approvals) or "no approvals of this build or its spec",
+        ),
     ):
         head.add_row(key, str(value) if value is not None else "-")
     out.print(head)
@@ -199,6 +207,12 @@ def _render_build(b: BuildRecord, *, texts: dict[str, str] | None = None) -> Non
             if m.sha256 in texts:
                 out.rule(f"{m.label} ({m.role})")
                 out.print(texts[m.sha256], markup=False, highlight=False)
+
+
+def _approval_line(a: Approval) -> str:
+    what = f"build {a.build_id}" if a.build_id else f"spec {a.spec_node}"
+    who = a.name or a.keyid[:12]
+    return f"{who} as {a.role}: {what} on {a.approved_on:%Y-%m-%d %H:%M}Z"
 
 
 def _member_texts(ws: Workspace, builds: Iterator[BuildRecord]) -> dict[str, str]:
@@ -231,14 +245,20 @@ def trace(target: str, with_text: bool, workspace_dir: Path | None, as_json: boo
     digest = _digest_of(target)
     result = store.trace(digest, query=target)
     texts = _member_texts(ws, iter(result.builds)) if with_text else {}
+    from ledger.approve.lookup import approvals_of, workspace_approvals
+
+    pool = workspace_approvals(ws).approvals
+    approved = {b.build_id: approvals_of(b, pool) for b in result.builds}
     if as_json:
         data = result.to_json()
+        for entry in data["builds"]:
+            entry["approvals"] = [a.to_json() for a in approved[entry["build_id"]]]
         if with_text:
             data["texts"] = texts
         emit_json(data)
     else:
         for b in result.builds:
-            _render_build(b, texts=texts)
+            _render_build(b, texts=texts, approvals=approved[b.build_id])
     if not result.builds:
         raise CheckFailed(
             f"no build in the ledger produced sha256:{digest}",
@@ -319,6 +339,27 @@ def _parse_since(value: str | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def _unapproved(ws: Workspace, store: DuckDBStore, entries: list[LogEntry]) -> list[LogEntry]:
+    from ledger.approve.lookup import unapproved, workspace_approvals
+    from ledger.digest import sha256_file
+    from ledger.errors import LedgerError
+    from ledger.fsutil import confine
+
+    def deployed(record: BuildRecord) -> bool:
+        for s in record.subjects:
+            try:
+                path = confine(ws.root, s.name or "")
+            except LedgerError:
+                continue
+            if path.is_file() and sha256_file(path) == s.sha256:
+                return True
+        return False
+
+    records = [r for r in (store.build(e.build_id) for e in entries) if deployed(r)]
+    lacking = {r.build_id for r in unapproved(records, workspace_approvals(ws).approvals)}
+    return [e for e in entries if e.build_id in lacking]
+
+
 @click.command("log")
 @click.option("--since", default=None, help="Only builds finished since (YYYY-MM-DD, ISO time, 7d, 12h).")
 @click.option("--model", default=None, help="Only builds by this model id (or provider/id).")
@@ -327,6 +368,12 @@ def _parse_since(value: str | None) -> datetime | None:
 )
 @click.option("--signer", default=None, help="Only builds signed by a key id starting with this.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many.")
+@click.option(
+    "--unapproved",
+    is_flag=True,
+    help="Only deployed-looking builds (their artifact bytes are what is on disk now) that carry no "
+    "approval of the build or of the spec content it was made from.",
+)
 @workspace_option
 @json_option
 def log(
@@ -335,14 +382,17 @@ def log(
     spec: str | None,
     signer: str | None,
     limit: int,
+    unapproved: bool,
     workspace_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Builds in the ledger, newest first."""
     from rich.table import Table
 
-    _, store = _store(workspace_dir)
+    ws, store = _store(workspace_dir)
     entries = store.log(since=_parse_since(since), model=model, spec=spec, signer=signer, limit=limit)
+    if unapproved:
+        entries = _unapproved(ws, store, entries)
     if as_json:
         emit_json([e.to_json() for e in entries])
         return
