@@ -23,7 +23,7 @@ demo: $(STAMP) system-deps
 	$(BIN)/ledger demo --dir demo-workspace
 
 lint: $(STAMP)
-	$(BIN)/ruff check ledger tests benchmarks
+	$(BIN)/ruff check ledger tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
