@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.approve.statement import APPROVAL_PREFIX, APPROVAL_TYPE, section_label
+from ledger.attest.verify import Rejected, shown_path
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
@@ -52,10 +53,7 @@ class Approval:
         }
 
 
-@dataclass(frozen=True)
-class RejectedApproval:
-    where: str
-    reason: str
+RejectedApproval = Rejected  # an approval envelope that was not believed, and why
 
 
 @dataclass(frozen=True)
@@ -91,15 +89,6 @@ def _verifying_keys(envelope: Envelope, keys: Mapping[str, SSlibKey]) -> tuple[f
                 f"signature by {sig.keyid or 'an unnamed key'} does not verify (payload or signature altered)"
             )
     return frozenset(good), "; ".join(reasons)
-
-
-def _shown(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
 
 
 class _Malformed(Exception):
@@ -181,7 +170,7 @@ def read_approvals(
     if not attestation_dir.is_dir():
         return ApprovalEvidence((), (), {})
     for path in sorted(attestation_dir.glob(f"*{ENVELOPE_SUFFIX}")):
-        shown = _shown(path, root)
+        shown = shown_path(path, root)
         named_as_approval = path.name.startswith(APPROVAL_PREFIX)
         for el in read_envelope_file(path):
             where = f"{shown}:{el.line}"

@@ -72,7 +72,8 @@ class VerifiedStatement:
         return f"{self.shown}:{self.line}"
 
 
-def _shown(path: Path, root: Path | None) -> str:
+def shown_path(path: Path, root: Path | None) -> str:
+    """``path`` relative to ``root`` for messages (as given when it lies outside)."""
     if root is not None:
         try:
             return path.resolve().relative_to(root.resolve()).as_posix()
@@ -149,19 +150,21 @@ def collect_evidence(attestation_dir: Path, policy: TrustPolicy, *, root: Path |
                 if check.payload is None or check.payload_type is None or check.signer is None:
                     rejected.append(
                         Rejected(
-                            f"{_shown(path, root)}:{bl.line}",
+                            f"{shown_path(path, root)}:{bl.line}",
                             f"Sigstore bundle rejected: {check.reason}",
                         )
                     )
                     continue
                 if check.payload_type != PAYLOAD_TYPE:
                     rejected.append(
-                        Rejected(f"{_shown(path, root)}:{bl.line}", f"payloadType {check.payload_type!r}")
+                        Rejected(f"{shown_path(path, root)}:{bl.line}", f"payloadType {check.payload_type!r}")
                     )
                     continue
                 verified_payloads.add((check.payload_type, check.payload))
                 stmt = read_statement(check.payload, file=str(path), line=bl.line)
-                statements.append(VerifiedStatement(stmt, check.signer, path, bl.line, _shown(path, root)))
+                statements.append(
+                    VerifiedStatement(stmt, check.signer, path, bl.line, shown_path(path, root))
+                )
     elif bundle_files:
         notes.append(
             f"{len(bundle_files)} Sigstore bundle file(s) ignored: no sigstore_trusted_root in [trust]"
@@ -169,7 +172,7 @@ def collect_evidence(attestation_dir: Path, policy: TrustPolicy, *, root: Path |
 
     for path in sorted(attestation_dir.glob(f"*{ENVELOPE_SUFFIX}")):
         files.append(path)
-        shown = _shown(path, root)
+        shown = shown_path(path, root)
         for el in read_envelope_file(path):
             env = el.envelope
             where = f"{shown}:{el.line}"
@@ -191,7 +194,7 @@ def collect_evidence(attestation_dir: Path, policy: TrustPolicy, *, root: Path |
                 continue
             verified_payloads.add((env.payload_type, env.payload))
             stmt = read_statement(env.payload, file=str(path), line=el.line)
-            statements.append(VerifiedStatement(stmt, signer, path, el.line, _shown(path, root)))
+            statements.append(VerifiedStatement(stmt, signer, path, el.line, shown_path(path, root)))
     for env, rej in unverified:
         # the same envelope carried by a verified Sigstore bundle is not a rejection
         if (env.payload_type, env.payload) not in verified_payloads:
