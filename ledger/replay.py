@@ -108,12 +108,25 @@ def replay_build(
     workspace: Workspace, provenance: Mapping[str, Any], *, sandbox: str | None = None
 ) -> ReplayReport:
     """Replay the build a *verified* provenance statement describes."""
+    from ledger.attest.statement import BUILD_TYPE_CFS
     from ledger.objects import ObjectStore
     from ledger.trajectory import read_trajectory, verify_trajectory
 
     predicate = provenance.get("predicate", {})
     run = predicate.get("runDetails", {})
     build_id = run.get("metadata", {}).get("invocationId")
+    build_type = predicate.get("buildDefinition", {}).get("buildType")
+    if build_type != BUILD_TYPE_CFS:
+        origin = predicate.get("buildDefinition", {}).get("externalParameters", {}).get("origin")
+        return ReplayReport(
+            False,
+            f"cannot replay buildType {build_type}"
+            + (f" (origin: {origin})" if isinstance(origin, str) else "")
+            + ": the external agent's tools ran outside spec-ledger's sandbox, so imported tools "
+            "are not replayable; only cfs-generation builds can be REPRODUCED",
+            build_id,
+            {},
+        )
     byproducts = {b.get("name"): b for b in run.get("byproducts", []) if isinstance(b, dict)}
     trajectory_ref = byproducts.get("trajectory")
     if trajectory_ref is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ledger.attest.statement import (
     BUILD_TYPE_CFS,
+    BUILD_TYPE_IMPORTED,
     PROVENANCE_TYPE,
     STATEMENT_TYPE,
     TEST_RESULT_TYPE,
@@ -158,7 +159,9 @@ def _provenance(r: _Reader, pred: dict[str, Any]) -> Provenance:
         if "finishedOn" in meta:
             finished = r.time(meta["finishedOn"], "predicate.runDetails.metadata.finishedOn")
     binding = None
-    if build_type == BUILD_TYPE_CFS:
+    # an imported build is bound to a spec chain only when the importer named one (--spec)
+    bound_import = build_type == BUILD_TYPE_IMPORTED and "chain" in (bd.get("externalParameters") or {})
+    if build_type == BUILD_TYPE_CFS or bound_import:
         binding = _binding(r, bd)
         if build_id is None:
             raise r.fail("field 'predicate.runDetails.metadata.invocationId' is missing")

@@ -70,6 +70,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": ("ledger.cli.attest", "verify", "Verify artifacts: SIGNED, BOUND, TESTED levels (offline)."),
     "report": ("ledger.cli.report", "report", "Write the self-contained HTML audit report."),
     "spec": ("ledger.cli.spec", "spec", "Code from Spec tree: status, validate, chain."),
+    "record": (
+        "ledger.cli.record",
+        "record",
+        "Run an agent behind a recording Messages-API proxy and attest the files it writes.",
+    ),
     "recipe": ("ledger.cli.recipe", "recipe", "Pinned recipes: check, digest."),
     "trajectory": ("ledger.cli.trajectory", "trajectory", "Hash-chained build trajectories: verify, show."),
 }

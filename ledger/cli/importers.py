@@ -18,6 +18,8 @@ from ledger.cli._common import (
 
 if TYPE_CHECKING:
     from ledger.importers import ImportResult
+    from ledger.record.external import ExternalAttestation
+    from ledger.workspace import Workspace
 
 # name -> one-line help; kept here (not imported from ledger.importers) so `--help` stays fast.
 FORMATS: dict[str, str] = {
@@ -36,26 +38,62 @@ def import_() -> None:
     The original file is stored unchanged in .ledger/objects/ and linked by digest from the
     trajectory's build_start event. Malformed lines are skipped and listed, never dropped
     silently. Exit 2 if the file is not the format named (or none, for `auto`).
+
+    With --artifact PATH (repeatable, workspace-relative) the files that agent produced get a
+    signed provenance (buildType imported/v1) naming the trajectory and the original transcript,
+    bound to a spec node with --spec SPEC/x. verify can then report SIGNED (and BOUND), never
+    TESTED or REPRODUCED: nothing was tested or sandboxed here.
     """
 
 
-def _run(fmt: str, file: Path, workspace_dir: Path | None, as_json: bool) -> None:
-    from ledger.importers import import_file
+def _run(
+    fmt: str,
+    file: Path,
+    workspace_dir: Path | None,
+    as_json: bool,
+    artifacts: tuple[str, ...] = (),
+    spec: str | None = None,
+) -> None:
+    from datetime import UTC, datetime
+
+    from ledger.importers.api import attest_import, import_file
     from ledger.objects import ObjectStore
 
     workspace = resolve_workspace(workspace_dir)
+    if spec and not artifacts:
+        raise click.UsageError("--spec binds artifacts to a spec node; give --artifact PATH too")
+    signer = None
+    if artifacts:  # every usage error before the import writes anything
+        from ledger.record.external import artifact_refs, load_signer, spec_binding
+
+        signer = load_signer(workspace)
+        artifact_refs(workspace, artifacts)
+        if spec:
+            spec_binding(workspace, spec)
+    started = datetime.now(UTC)
     result = import_file(file, ObjectStore(workspace.objects_dir), format=fmt)
-    _render(result, as_json)
+    attested = None
+    if signer is not None:
+        attested = attest_import(workspace, result, artifacts, signer, spec=spec, started_on=started)
+    _render(result, as_json, attested, workspace)
 
 
-def _render(result: ImportResult, as_json: bool) -> None:
+def _render(
+    result: ImportResult,
+    as_json: bool,
+    attested: ExternalAttestation | None = None,
+    workspace: Workspace | None = None,
+) -> None:
     err = stderr_console()
     for item in result.skipped:
         err.print(f"skipped {result.filename} {item.where}: {item.reason}", markup=False)
     if result.skipped_total > len(result.skipped):
         err.print(f"… and {result.skipped_total - len(result.skipped)} more skipped", markup=False)
     if as_json:
-        emit_json(result.to_json())
+        data = result.to_json()
+        if attested is not None and workspace is not None:
+            data["attestation"] = attested.to_json(workspace.root)
+        emit_json(data)
         return
     from rich.table import Table
 
@@ -77,6 +115,12 @@ def _render(result: ImportResult, as_json: bool) -> None:
         ("models", ", ".join(_model(m.id, m.provider, m.endpoint) for m in result.models) or "-"),
         ("skipped", str(result.skipped_total)),
     ]
+    if attested is not None and workspace is not None:
+        rows.append(("build", attested.build_id))
+        rows.append(("attestation", attested.attestation.relative_to(workspace.root).as_posix()))
+        rows.append(("artifacts", ", ".join(sorted(attested.artifacts))))
+        if attested.target:
+            rows.append(("spec", f"{attested.target} chain {attested.chain}"))
     for key, value in rows:
         table.add_row(key, str(value))
     stdout_console().print(table)
@@ -89,10 +133,20 @@ def _model(model_id: str, provider: str | None, endpoint: str | None) -> str:
 
 def _command(fmt: str, help_text: str) -> click.Command:
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
+        "--artifact",
+        "artifacts",
+        multiple=True,
+        metavar="PATH",
+        help="A file the imported agent produced (workspace-relative; repeatable): sign a provenance.",
+    )
+    @click.option("--spec", default=None, metavar="SPEC/x", help="Bind the artifacts to this spec node.")
     @workspace_option
     @json_option
-    def command(file: Path, workspace_dir: Path | None, as_json: bool) -> None:
-        _run(fmt, file, workspace_dir, as_json)
+    def command(
+        file: Path, artifacts: tuple[str, ...], spec: str | None, workspace_dir: Path | None, as_json: bool
+    ) -> None:
+        _run(fmt, file, workspace_dir, as_json, artifacts, spec)
 
     command.__doc__ = help_text
     return click.command(fmt, help=help_text)(command)

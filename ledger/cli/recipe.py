@@ -19,9 +19,7 @@ if TYPE_CHECKING:
     from ledger.recipe import ResolvedRecipe
     from ledger.workspace import Workspace
 
-RECIPE_ARG = click.argument(
-    "recipe_path", metavar="RECIPE", type=click.Path(dir_okay=False, path_type=Path)
-)
+RECIPE_ARG = click.argument("recipe_path", metavar="RECIPE", type=click.Path(dir_okay=False, path_type=Path))
 
 
 def _workspace(recipe_path: Path, workspace_dir: Path | None) -> Workspace:
@@ -40,9 +38,7 @@ def recipe() -> None:
 @RECIPE_ARG
 @workspace_option
 @json_option
-@click.option(
-    "--no-probe", is_flag=True, help="Skip running the pinned tools' version commands."
-)
+@click.option("--no-probe", is_flag=True, help="Skip running the pinned tools' version commands.")
 def check(recipe_path: Path, workspace_dir: Path | None, as_json: bool, no_probe: bool) -> None:
     """Validate RECIPE, probe its pinned tools and check its spec pin; exit 2 on any problem.
 
@@ -117,9 +113,7 @@ def _render(r: ResolvedRecipe, *, probed: bool) -> None:
         summary.add_row("file", f"{rel}  sha256:{sha}")
     seed = "unset" if m.seed is None else f"{m.seed}{' (sent)' if m.send_seed else ''}"
     summary.add_row("model", f"{m.provider} {m.id} @ {m.endpoint or '-'}")
-    summary.add_row(
-        "sampling", f"temperature {m.temperature:g}, max_tokens {m.max_tokens}, seed {seed}"
-    )
+    summary.add_row("sampling", f"temperature {m.temperature:g}, max_tokens {m.max_tokens}, seed {seed}")
     sb = rec.sandbox
     summary.add_row(
         "sandbox",

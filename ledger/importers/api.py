@@ -1,6 +1,7 @@
 """Import an external agent transcript: detect its format, store the original, write our trajectory.
 
-``import_bytes`` / ``import_file`` are what the CLI and the attestation layer call. The original
+``import_bytes`` / ``import_file`` are what the CLI calls; ``attest_import`` then signs a provenance
+for the files the imported agent produced (``ledger import … --artifact``). The original
 bytes go into the object store first, so the trajectory's ``build_start.source.sha256`` always
 names a blob that exists; the trajectory itself goes into the store when complete.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,9 @@ from ledger.trajectory.events import utc_now
 
 if TYPE_CHECKING:
     from ledger.objects import ObjectStore
+    from ledger.record.external import ExternalAttestation
     from ledger.trajectory.redact import Redactor
+    from ledger.workspace import Workspace
 
 MIN_CONFIDENCE = 0.5
 """``auto`` refuses to guess below this: a wrong importer would mis-read the whole file."""
@@ -172,3 +175,47 @@ def _with_redactions(counts: dict[str, int], total: int) -> dict[str, int]:
     if extra:
         counts["redaction"] = counts.get("redaction", 0) + extra
     return counts
+
+
+def attest_import(
+    workspace: Workspace,
+    result: ImportResult,
+    artifacts: Sequence[str],
+    signer: Any,
+    *,
+    spec: str | None = None,
+    started_on: datetime,
+    ingest: bool = True,
+) -> ExternalAttestation:
+    """Sign an ``imported/v1`` provenance naming ``artifacts`` as what the imported agent produced.
+
+    ``artifacts`` are workspace-relative; ``spec`` (a CfS leaf) binds them to today's chain of
+    that node. The imported trajectory and the original transcript are the byproducts, the
+    models the transcript names are dependencies. No test result: nothing was tested here.
+    """
+    from datetime import UTC
+
+    from ledger import __version__
+    from ledger.attest.imported import ImportedBuildInputs, ModelSeen, SourceRef
+    from ledger.attest.statement import TRAJECTORY_MEDIA_TYPE, Byproduct
+    from ledger.build import new_build_id
+    from ledger.record.external import artifact_refs, sign_and_ingest, spec_binding
+
+    if not artifacts:
+        raise ImportFormatError("nothing to attest: give at least one --artifact PATH")
+    refs = artifact_refs(workspace, artifacts)
+    binding = spec_binding(workspace, spec) if spec else None
+    inputs = ImportedBuildInputs(
+        build_id=new_build_id(),
+        origin="imported",
+        artifacts=refs,
+        models=[ModelSeen(m.id, m.provider, m.endpoint) for m in result.models],
+        trajectory=Byproduct("trajectory", result.trajectory_sha256, TRAJECTORY_MEDIA_TYPE),
+        original=Byproduct("original-transcript", result.original_sha256, result.original_media_type),
+        source=SourceRef(result.format, result.original_sha256, result.original_media_type, result.filename),
+        started_on=started_on,
+        finished_on=datetime.now(UTC),
+        builder_version=__version__,
+        binding=binding,
+    )
+    return sign_and_ingest(workspace, inputs, signer, ingest=ingest)
