@@ -91,6 +91,11 @@ def parse_envelope(data: Any, *, file: str | None = None, line: int | None = Non
 
     if not isinstance(data, dict):
         raise fail(f"expected a DSSE envelope object, got {type(data).__name__}")
+    # Unknown fields are refused: an envelope line must be exactly what was written, so that
+    # its digest (the ledger's idempotency key and Merkle leaf) cannot vary while it verifies.
+    extra = sorted(set(data) - {"payload", "payloadType", "signatures"})
+    if extra:
+        raise fail(f"unknown field '{extra[0]}'; a DSSE envelope has payload, payloadType, signatures")
     payload_type = data.get("payloadType")
     if not isinstance(payload_type, str) or not payload_type:
         raise fail("field 'payloadType' is missing or not a non-empty string")
@@ -108,6 +113,9 @@ def parse_envelope(data: Any, *, file: str | None = None, line: int | None = Non
     for i, entry in enumerate(raw_sigs):
         if not isinstance(entry, dict):
             raise fail(f"field 'signatures[{i}]' is not an object")
+        extra = sorted(set(entry) - {"keyid", "sig"})
+        if extra:
+            raise fail(f"unknown field 'signatures[{i}].{extra[0]}'; a signature has keyid and sig")
         keyid = entry.get("keyid", "")
         if not isinstance(keyid, str):
             raise fail(f"field 'signatures[{i}].keyid' is not a string")

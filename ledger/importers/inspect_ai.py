@@ -20,6 +20,7 @@ import json
 import re
 import shlex
 import zipfile
+import zlib
 from collections.abc import Mapping
 from io import BytesIO
 from typing import Any
@@ -313,7 +314,7 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
     def member(name: str) -> Any:
         try:
             return json.loads(archive.read(name))
-        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, KeyError, OSError) as exc:
+        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, KeyError, OSError) as exc:
             raise ImportFormatError(f"{name}: unreadable ({exc}); expected JSON", file=filename) from None
 
     if "header.json" in names:
@@ -334,7 +335,7 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
     ):
         try:
             sample = json.loads(archive.read(name))
-        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, OSError) as exc:
             sink.skip(name, f"unreadable sample ({exc}); expected a JSON sample")
             continue
         if not isinstance(sample, dict):

@@ -199,6 +199,8 @@ def audit(
     leaves = [bytes.fromhex(h) for h in ordered.column("leaf_hash").to_pylist()]
     head = merkle.root(leaves)
 
+    problems.extend(_byproduct_problems(store, workspace))
+
     verified: list[str] = []
     files: list[Path]
     if since is not None:
@@ -210,6 +212,11 @@ def audit(
     else:
         directory = checkpoint_dir(workspace)
         files = sorted(directory.glob(f"*{NOTE_SUFFIX}")) if directory.is_dir() else []
+        # a checkpoint the ledger recorded must still have its note: deleting one hides history
+        present = {f.name for f in files}
+        for name in store.table("checkpoints").column("file").to_pylist():
+            if name and name not in present:
+                problems.append(f"checkpoint {name} is recorded in the ledger but its note file is missing")
     keys = _checkpoint_keys(workspace, policy) if files else []
     for path in files:
         problem = _check_against(path, keys, leaves, head)
@@ -227,6 +234,30 @@ def audit(
         checkpoints_verified=tuple(verified),
         problems=tuple(problems),
     )
+
+
+def _byproduct_problems(store: Store, workspace: Workspace) -> list[str]:
+    """Exec logs named by signed provenance: intact, and present wherever the build's trajectory is."""
+    from ledger.objects import ObjectStore
+
+    objects = ObjectStore(workspace.objects_dir)
+    builds = store.table("builds")
+    indexed = set(store.table("trajectories").column("build_id").to_pylist())
+    problems = []
+    for build_id, digest in zip(
+        builds.column("build_id").to_pylist(), builds.column("exec_log_sha256").to_pylist(), strict=True
+    ):
+        if not digest:
+            continue
+        if objects.has(digest):
+            if not objects.verify(digest):
+                problems.append(f"exec log {digest[:12]}… of build {build_id} was modified after signing")
+        elif build_id in indexed:
+            problems.append(
+                f"exec log {digest[:12]}… of build {build_id} is missing from .ledger/objects "
+                "while its trajectory is present"
+            )
+    return problems
 
 
 def _check_against(path: Path, keys: list[Ed25519PublicKey], leaves: list[bytes], head: bytes) -> str | None:
