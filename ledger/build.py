@@ -52,6 +52,7 @@ class BuildOptions:
     replay_events: tuple[Mapping[str, Any], ...] | None = None  # replay client instead of the model
     update_workspace: bool = True  # write the artifact + manifest (False for verification replays)
     probe_tools: bool = True
+    group: Mapping[str, Any] | None = None  # N-version group this build belongs to
 
 
 @dataclass(frozen=True)
@@ -143,10 +144,10 @@ def run_build(workspace: Workspace, recipe_path: Path, options: BuildOptions = B
         if signer is not None:
             written = _attest(
                 workspace, build_id, resolved, chain, artifacts, digest, exec_log, test,
-                started, finished, sandbox_kind, signer,
+                started, finished, sandbox_kind, signer, options.group,
             )  # fmt: skip
         if options.update_workspace:
-            _install(workspace, chain, produced)
+            install_artifacts(workspace, chain, produced)
         ingested = False
         if options.ingest and written is not None:
             ingested = _ingest(workspace, written.envelope_file)
@@ -213,6 +214,7 @@ def _build_start(
         },
         "tools": {t.name: t.found for t in resolved.tool_versions},
         "sandbox": sandbox_kind,
+        "group": dict(options.group) if options.group else None,
         # what a replay needs to run the agent the same way (ledger/replay.py)
         "limits": {
             "max_turns": recipe.sandbox.max_turns,
@@ -431,6 +433,7 @@ def _attest(
     finished: datetime,
     sandbox_kind: str,
     signer: Any,
+    group: Mapping[str, Any] | None = None,
 ) -> WrittenAttestations:
     from ledger.attest.files import attest_build
     from ledger.attest.statement import (
@@ -472,11 +475,12 @@ def _attest(
         finished_on=finished,
         sandbox=sandbox_kind,  # type: ignore[arg-type]
         builder_version=__version__,
+        group=group,
     )
     return attest_build(workspace.attestations_dir, inputs, test, signer)
 
 
-def _install(workspace: Workspace, chain: Chain, produced: Mapping[str, bytes]) -> None:
+def install_artifacts(workspace: Workspace, chain: Chain, produced: Mapping[str, bytes]) -> None:
     """Artifact bytes, then the manifest entry, each replaced atomically."""
     from ledger.spec.manifest import ManifestEntry, artifact_checksum, updating_manifest
 

@@ -99,6 +99,8 @@ class BuildInputs:
     sandbox: Sandbox
     builder_version: str
     build_type: str = BUILD_TYPE_CFS
+    # N-version builds: {"id": group id, "index": i, "of": K}, so the K builds link as one group
+    group: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ def provenance_statement(inputs: BuildInputs) -> dict[str, Any]:
     ):
         if value is not None:
             internal[key] = value
+    if inputs.group is not None:
+        internal["group"] = dict(inputs.group)
     byproducts = [inputs.trajectory] + ([inputs.exec_log] if inputs.exec_log else [])
     build_definition: dict[str, Any] = {
         "buildType": inputs.build_type,

@@ -70,6 +70,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": ("ledger.cli.attest", "verify", "Verify artifacts: SIGNED, BOUND, TESTED levels (offline)."),
     "report": ("ledger.cli.report", "report", "Write the self-contained HTML audit report."),
     "spec": ("ledger.cli.spec", "spec", "Code from Spec tree: status, validate, chain."),
+    "rebuild": ("ledger.cli.build", "rebuild", "REGENERATED: rebuild a signed build against the live model."),
     "record": (
         "ledger.cli.record",
         "record",

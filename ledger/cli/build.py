@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from ledger.cli._common import (
     stdout_console,
     workspace_option,
 )
+
+if TYPE_CHECKING:
+    from ledger.workspace import Workspace
 
 
 @click.command()
@@ -45,6 +49,15 @@ from ledger.cli._common import (
     help="Write the artifact under DIR instead of the workspace (the manifest is left alone).",
 )
 @click.option("--skip-probes", is_flag=True, help="Do not run the recipe's [tools] version probes.")
+@click.option(
+    "--n",
+    "n_versions",
+    type=click.IntRange(min=2),
+    default=None,
+    metavar="K",
+    help="N-version generation: K independent builds, all attested as one group, and a convergence "
+    "report (distinct digests, tests, pairwise similarity). The workspace is updated only if all K agree.",
+)
 def build(
     recipe: Path,
     workspace_dir: Path | None,
@@ -55,6 +68,7 @@ def build(
     replay: str | None,
     out_dir: Path | None,
     skip_probes: bool,
+    n_versions: int | None,
 ) -> None:
     """Generate the artifact of RECIPE's target in a logged sandbox, test it, sign it.
 
@@ -75,6 +89,11 @@ def build(
     recipe_path = recipe if recipe.is_absolute() or recipe.exists() else ws.root / recipe
     events = load_replay_events(ws, replay) if replay else None
     console = stderr_console()
+    if n_versions is not None:
+        if replay or out_dir:
+            raise click.UsageError("--n cannot be combined with --replay or --out")
+        _n_version(ws, recipe_path, n_versions, sandbox, skip_probes, no_ingest, as_json)
+        return
     with console.status(f"building {recipe} …"):
         result = run_build(
             ws,
@@ -120,4 +139,87 @@ def build(
         table.add_row("attestation", result.attestation or "not signed (--no-sign)")
         stdout_console().print(table)
     if result.test_result == "FAILED":
+        raise SystemExit(1)
+
+
+def _n_version(
+    ws: Workspace,
+    recipe: Path,
+    count: int,
+    sandbox: str | None,
+    skip_probes: bool,
+    no_ingest: bool,
+    as_json: bool,
+) -> None:
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from ledger.build import BuildOptions
+    from ledger.nversion import run_n_version
+
+    options = BuildOptions(sandbox=sandbox, ingest=not no_ingest, probe_tools=not skip_probes)
+    with Progress(console=stderr_console(), transient=True) as progress:
+        task = progress.add_task(f"{count} builds of {recipe.name}", total=count)
+        report = run_n_version(ws, recipe, count, options, on_build=lambda i, b: progress.advance(task))
+    if as_json:
+        emit_json(report.to_json())
+        return
+    out = stdout_console()
+    table = Table(title=f"N-version group {report.group}: {count} builds", title_justify="left")
+    for col in ("#", "build", "artifact sha256", "tests", "turns", "s"):
+        table.add_column(col)
+    for i, b in enumerate(report.builds):
+        digests = ", ".join(d[:16] + "…" for d in b.artifacts.values())
+        table.add_row(str(i), b.build_id, digests, b.test_result or "-", str(b.turns), f"{b.duration_s:.1f}")
+    out.print(table)
+    sim = Table(title="pairwise similarity of the artifacts (1.0 = identical)", title_justify="left")
+    sim.add_column("")
+    for i in range(count):
+        sim.add_column(str(i))
+    for i, row in enumerate(report.similarity):
+        sim.add_row(str(i), *(f"{v:.3f}" for v in row))
+    out.print(sim)
+    verdict = "converged" if report.converged else f"{len(report.distinct)} distinct artifacts"
+    installed = "installed in the workspace" if report.installed else "workspace left unchanged"
+    out.print(f"{verdict}; {installed}")
+    if not report.converged:
+        raise SystemExit(1)
+
+
+@click.command("rebuild")
+@click.argument("reference")
+@click.option("--live", is_flag=True, help="Really call the model (costs tokens); required.")
+@click.option(
+    "--sandbox", type=click.Choice(["bwrap", "none"]), default=None, help="Sandbox for the rebuild."
+)
+@workspace_option
+@json_option
+def rebuild(
+    reference: str, live: bool, sandbox: str | None, workspace_dir: Path | None, as_json: bool
+) -> None:
+    """REGENERATED: run a signed build's recipe again against the live model and compare.
+
+    REFERENCE is a build id, an artifact path or an attestation file. Reports the same digest
+    (exit 0) or the drift (exit 1): the artifact diff and the first point where the two
+    trajectories diverge. The new build is attested; the workspace is not changed.
+    """
+    from ledger.errors import InputError
+    from ledger.rebuild import rebuild as run_rebuild
+
+    if not live:
+        raise InputError(
+            "a rebuild calls the model again",
+            hint="pass --live (use `ledger verify --replay` for a free replay)",
+        )
+    ws = resolve_workspace(workspace_dir)
+    with stderr_console().status(f"rebuilding {reference} against the live model …"):
+        report = run_rebuild(ws, reference, sandbox=sandbox)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        from ledger.diff.render_text import render_text
+
+        render_text(report.diff, stdout_console())
+        stdout_console().print(report.reason())
+    if not report.regenerated:
         raise SystemExit(1)

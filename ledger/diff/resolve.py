@@ -240,7 +240,8 @@ def recipe_pins(statement: Mapping[str, Any]) -> dict[str, str]:
         "sandbox": str(ext.get("sandbox", "")),
     }
     for key, value in (bd.get("internalParameters") or {}).items():
-        pins[f"model.{key}"] = _text(value)
+        if key != "group":  # N-version bookkeeping, not a pinned input
+            pins[f"model.{key}"] = _text(value)
     for dep in bd.get("resolvedDependencies", []):
         ann = dep.get("annotations") or {}
         kind = ann.get("kind")
