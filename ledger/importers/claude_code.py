@@ -99,9 +99,12 @@ def _abandoned(records: list[tuple[int, dict[str, Any]]]) -> set[str]:
     verdict: dict[str, bool] = {}
     for start in parent:
         path: list[str] = []
+        on_path: set[str] = set()
         node = start
         result = False
         while node is not None:
+            if node in on_path:  # a parentUuid cycle (malformed file): not part of the main thread
+                break
             if node in main:
                 result = bool(path)
                 break
@@ -109,6 +112,7 @@ def _abandoned(records: list[tuple[int, dict[str, Any]]]) -> set[str]:
                 result = verdict[node]
                 break
             path.append(node)
+            on_path.add(node)
             node = parent.get(node) if node in parent else None
         for item in path:
             verdict[item] = result
