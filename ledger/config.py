@@ -6,7 +6,7 @@ Each table belongs to one layer, which validates its own keys strictly:
     [trust]       trusted keys / Sigstore identities, required levels (ledger.attest.policy)
     [redaction]   extra environment variables whose values are secrets (ledger.trajectory)
     [sandbox]     default sandbox kind                                 (ledger.build)
-    [store]       ledger database location (later: a PostgreSQL URL)  (ledger.store)
+    [store]       team ledger: url = "postgresql://…" (no password)  (ledger.store)
     [approvals]   who must approve which spec subtrees                 (ledger.approve)
 
 An unknown top-level table is an error: a misspelt ``[trusts]`` must not silently fall back

@@ -5,6 +5,9 @@ need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
 command -v prlimit >/dev/null 2>&1 || need+=(util-linux)
+# PostgreSQL server + client for the team-ledger integration tests (scripts/postgres-test.sh)
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 # headless browser for the HTML report / diff page tests
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -70,6 +70,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": ("ledger.cli.attest", "verify", "Verify artifacts: SIGNED, BOUND, TESTED levels (offline)."),
     "report": ("ledger.cli.report", "report", "Write the self-contained HTML audit report."),
     "spec": ("ledger.cli.spec", "spec", "Code from Spec tree: status, validate, chain."),
+    "push": (
+        "ledger.cli.team",
+        "push",
+        "Upload objects and verified attestation envelopes to the team ledger.",
+    ),
+    "pull": (
+        "ledger.cli.team",
+        "pull",
+        "Download, verify and locally ingest envelopes and objects from the team ledger.",
+    ),
     "rebuild": ("ledger.cli.build", "rebuild", "REGENERATED: rebuild a signed build against the live model."),
     "record": (
         "ledger.cli.record",

@@ -26,12 +26,12 @@ if TYPE_CHECKING:
 
     from ledger.approve import Approval
     from ledger.store import BuildRecord, IngestReport
-    from ledger.store.duckdb_store import DuckDBStore
+    from ledger.store.interface import Store
     from ledger.store.model import LogEntry
     from ledger.workspace import Workspace
 
 
-def _store(workspace_dir: Path | None) -> tuple[Workspace, DuckDBStore]:
+def _store(workspace_dir: Path | None) -> tuple[Workspace, Store]:
     from ledger.store import open_store
 
     ws = resolve_workspace(workspace_dir)
@@ -339,7 +339,7 @@ def _parse_since(value: str | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _unapproved(ws: Workspace, store: DuckDBStore, entries: list[LogEntry]) -> list[LogEntry]:
+def _unapproved(ws: Workspace, store: Store, entries: list[LogEntry]) -> list[LogEntry]:
     from ledger.approve.lookup import unapproved, workspace_approvals
     from ledger.digest import sha256_file
     from ledger.errors import LedgerError

@@ -2,8 +2,9 @@
 
 Data path: ``verifier`` (trust policy first, in parallel) → ``derive`` (rows from a verified
 envelope) → ``duckdb_store`` (bulk insert through Arrow, queries) → ``merkle`` / ``checkpoint``
-(signed tree heads) → ``audit`` (recompute and prove). ``interface.Store`` is the seam for a
-PostgreSQL backend; ``schema`` declares the tables both would share (see ``SCHEMA.md``).
+(signed tree heads) → ``audit`` (recompute and prove). ``interface.Store`` is the seam both
+backends implement: ``duckdb_store`` (embedded default) and ``postgres_store`` (a team ledger,
+``[store] url = "postgresql://…"``), over the tables ``schema`` declares (see ``SCHEMA.md``).
 """
 
 from __future__ import annotations
@@ -28,12 +29,27 @@ from ledger.store.model import (
 
 if TYPE_CHECKING:
     from ledger.attest.policy import TrustPolicy
-    from ledger.store.duckdb_store import DuckDBStore
+    from ledger.store.pg_schema import StoreSettings
     from ledger.workspace import Workspace
 
 
-def open_store(workspace: Workspace, *, policy: TrustPolicy | None = None) -> DuckDBStore:
-    """The workspace's ledger (``.ledger/ledger.duckdb``); nothing is opened until used."""
+def store_settings(workspace: Workspace) -> StoreSettings:
+    """The validated ``[store]`` table of the workspace's ``ledger.toml``."""
+    from ledger.config import load_config
+    from ledger.store.pg_schema import store_settings as parse
+
+    config = load_config(workspace)
+    return parse(config.table("store"), file=config.source)
+
+
+def open_store(workspace: Workspace, *, policy: TrustPolicy | None = None) -> Store:
+    """The workspace's ledger: PostgreSQL when ``[store] url`` names one, else the embedded
+    ``.ledger/ledger.duckdb``. Nothing is opened until used."""
+    url = store_settings(workspace).url
+    if url is not None:
+        from ledger.store.postgres_store import PostgresStore
+
+        return PostgresStore(workspace, url=url, policy=policy)
     from ledger.store.duckdb_store import DuckDBStore
 
     return DuckDBStore(workspace, policy=policy)
@@ -54,4 +70,5 @@ __all__ = [
     "Store",
     "TraceResult",
     "open_store",
+    "store_settings",
 ]

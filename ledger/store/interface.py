@@ -1,8 +1,8 @@
 """The store seam: what ingest, queries and the tamper-evident log need from a database.
 
-DuckDB (``duckdb_store``) is the embedded default; a PostgreSQL backend for team ledgers is
-meant to implement the same Protocol with the same tables (``schema``) and the same row
-derivation (``derive``), so ``audit`` and the CLI work unchanged.
+DuckDB (``duckdb_store``) is the embedded default; ``postgres_store`` (team ledgers,
+``[store] url = "postgresql://…"``) implements the same Protocol with the same tables
+(``schema``) and the same row derivation (``derive``), so ``audit`` and the CLI work unchanged.
 """
 
 from __future__ import annotations

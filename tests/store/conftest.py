@@ -67,12 +67,17 @@ class LedgerWorkspace:
     ws: Workspace
     signer: KeyFileSigner
     key_path: Path
+    store_url: str | None = None  # a PostgreSQL team ledger instead of the embedded DuckDB file
 
     @property
     def root(self) -> Path:
         return self.ws.root
 
     def store(self, **kwargs: object) -> DuckDBStore:
+        if self.store_url is not None:
+            from ledger.store.postgres_store import PostgresStore
+
+            return PostgresStore(self.ws, url=self.store_url, **kwargs)  # type: ignore[arg-type,return-value]
         return DuckDBStore(self.ws, **kwargs)  # type: ignore[arg-type]
 
     def build(
@@ -127,15 +132,17 @@ class LedgerWorkspace:
         return digest
 
 
-def make_workspace(root: Path) -> LedgerWorkspace:
+def make_workspace(root: Path, store_url: str | None = None) -> LedgerWorkspace:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(DEMO / "code-from-spec", root / "code-from-spec")
     key = generate_key("ed25519", root / "keys" / "signing.pem", passphrase=None)
+    store = f'\n[store]\nurl = "{store_url}"\n' if store_url else ""
     (root / "ledger.toml").write_text(
         f'[signing]\nkey = "keys/signing.pem"\n\n[[trust.keys]]\npath = "keys/signing.pub"\nkeyid = "{key.keyid}"\n'
+        + store
     )
     (root / "attestations").mkdir()
-    return LedgerWorkspace(Workspace(root), load_signer(key.private_path), key.private_path)
+    return LedgerWorkspace(Workspace(root), load_signer(key.private_path), key.private_path, store_url)
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""Forensic queries on a fixture ledger: trace, impact, log, show, sql, export."""
+"""Forensic queries on a fixture ledger: trace, impact, log, show, sql, export.
+
+Every test runs twice: on the embedded DuckDB ledger and on a PostgreSQL team ledger
+(``[store] url``), which must give the same answers.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,20 @@ from ledger.cli.store import export, impact, log, show, sql, trace
 from ledger.errors import InputError
 from ledger.store.duckdb_store import ReadOnlyQuery
 from ledger.store.impact import impact as run_impact
-from tests.store.conftest import Fixture, invoke
+from tests.store.conftest import Fixture, LedgerWorkspace, invoke, make_workspace
+from tests.store_pg.cluster import pg_server, pg_url  # noqa: F401  (fixtures)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def lw(request: pytest.FixtureRequest, tmp_path: Path) -> LedgerWorkspace:
+    """The same workspace on either backend; the PostgreSQL one gets a fresh database."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    return make_workspace(tmp_path / "project", store_url=url)
+
+
+@pytest.fixture
+def backend(lw: LedgerWorkspace) -> str:
+    return "postgres" if lw.store_url else "duckdb"
 
 
 def test_trace_by_file_names_the_build_and_everything_it_was_made_from(fixture_ledger: Fixture) -> None:
@@ -148,7 +165,7 @@ def test_show_lists_envelopes_and_trajectory_events(fixture_ledger: Fixture) -> 
     assert cli.code == 2 and "matches several builds" in cli.stderr
 
 
-def test_sql_answers_selects_and_refuses_writes(fixture_ledger: Fixture) -> None:
+def test_sql_answers_selects_and_refuses_writes(fixture_ledger: Fixture, backend: str) -> None:
     store = fixture_ledger.lw.store()
     assert store.sql("SELECT count(*) AS n FROM builds").columns == ("n",)
     for statement in (
@@ -161,8 +178,14 @@ def test_sql_answers_selects_and_refuses_writes(fixture_ledger: Fixture) -> None
     ):
         with pytest.raises(ReadOnlyQuery, match="read-only: refusing"):
             store.sql(statement)
-    with pytest.raises(InputError, match="disabled by configuration"):
-        store.sql("SELECT * FROM read_csv('/etc/passwd')")
+    if backend == "duckdb":
+        with pytest.raises(InputError, match="disabled by configuration"):
+            store.sql("SELECT * FROM read_csv('/etc/passwd')")
+    else:  # a READ ONLY transaction as a SELECT-only role: no server file access either
+        with pytest.raises(InputError, match="permission denied for function pg_read_file"):
+            store.sql("SELECT pg_read_file('/etc/passwd')")
+        with pytest.raises(ReadOnlyQuery, match="read-only: refusing a statement that writes"):
+            store.sql("WITH gone AS (DELETE FROM log RETURNING 1) SELECT count(*) FROM gone")
     cli = invoke(sql, "DELETE FROM builds", "-w", str(fixture_ledger.lw.root))
     assert cli.code == 2 and "read-only" in cli.stderr
     assert store.sql("SELECT count(*) FROM builds").rows == ((4,),)
