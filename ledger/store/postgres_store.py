@@ -24,7 +24,6 @@ from ledger.fsutil import fsync_dir
 from ledger.store import pg_schema, pg_write, schema
 from ledger.store.duckdb_store import (
     _BUILD_COLUMNS,
-    ENVELOPE_SUFFIX,
     BuildNotFound,
     ReadOnlyQuery,
     _worst,
@@ -202,28 +201,9 @@ class PostgresStore:
     # ------------------------------------------------------------------ ingest
 
     def _collect(self, paths: Sequence[Path]) -> tuple[list[Path], list[RawLine]]:
-        from ledger.store.verifier import RawLine
+        from ledger.store.verifier import collect_lines
 
-        files: list[Path] = []
-        for p in paths:
-            if p.is_dir():
-                files.extend(sorted(p.resolve().glob(f"*{ENVELOPE_SUFFIX}")))
-            elif p.is_file():
-                files.append(p.resolve())
-            else:
-                raise InputError(f"{p} does not exist; expected an attestation file or directory")
-        root = self.workspace.root.resolve()
-        items: list[RawLine] = []
-        for f in files:
-            try:
-                data = f.read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read attestation file: {exc.strerror}", file=str(f)) from None
-            shown = f.relative_to(root).as_posix() if f.is_relative_to(root) else str(f)
-            for number, raw in enumerate(data.split(b"\n"), start=1):
-                if raw.strip():
-                    items.append(RawLine(shown, number, raw))
-        return files, items
+        return collect_lines(self.workspace.root, paths)
 
     def ingest(
         self,

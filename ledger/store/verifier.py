@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.attest.dsse import PAYLOAD_TYPE, Envelope, parse_envelope
 from ledger.digest import sha256_hex
-from ledger.errors import LedgerError
+from ledger.errors import InputError, LedgerError
 from ledger.store.derive import Rows, derive_rows, envelope_canonical, leaf_hash, read_payload
 
 if TYPE_CHECKING:
@@ -257,3 +257,29 @@ def check_lines(
         futures = [pool.submit(check_chunk, keys, root, chunk) for chunk in chunks]
         for future in futures:
             yield future.result()
+
+
+def collect_lines(root: Path, paths: Sequence[Path]) -> tuple[list[Path], list[RawLine]]:
+    """Every non-blank line of the attestation files named (directories: their *.intoto.jsonl)."""
+    from ledger.attest.dsse import ENVELOPE_SUFFIX
+
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(p.resolve().glob(f"*{ENVELOPE_SUFFIX}")))
+        elif p.is_file():
+            files.append(p.resolve())
+        else:
+            raise InputError(f"{p} does not exist; expected an attestation file or directory")
+    root = root.resolve()
+    items: list[RawLine] = []
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read attestation file: {exc.strerror}", file=str(f)) from None
+        shown = f.relative_to(root).as_posix() if f.is_relative_to(root) else str(f)
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            if raw.strip():
+                items.append(RawLine(shown, number, raw))
+    return files, items
