@@ -22,17 +22,13 @@ from ledger.attest.signers import Signer
 from ledger.attest.statement import (
     _CFS_HASH,
     BUILD_TYPE_IMPORTED,
-    BUILDER_ID,
-    PROVENANCE_TYPE,
-    STATEMENT_TYPE,
     Byproduct,
     ChainMemberRef,
     FileRef,
     _hex,
     _member,
-    _subjects,
     check_build_id,
-    rfc3339,
+    provenance_envelope_statement,
     statement_bytes,
 )
 from ledger.errors import AttestationError
@@ -153,30 +149,15 @@ def imported_provenance_statement(inputs: ImportedBuildInputs) -> dict[str, Any]
     if inputs.exit_code is not None:
         build_definition["internalParameters"] = {"exitCode": inputs.exit_code}
     byproducts = [inputs.trajectory] + ([inputs.original] if inputs.original else [])
-    return {
-        "_type": STATEMENT_TYPE,
-        "subject": _subjects(inputs.artifacts),
-        "predicateType": PROVENANCE_TYPE,
-        "predicate": {
-            "buildDefinition": build_definition,
-            "runDetails": {
-                "builder": {"id": BUILDER_ID, "version": {"spec-ledger": inputs.builder_version}},
-                "metadata": {
-                    "invocationId": inputs.build_id,
-                    "startedOn": rfc3339(inputs.started_on),
-                    "finishedOn": rfc3339(inputs.finished_on),
-                },
-                "byproducts": [
-                    {
-                        "name": b.name,
-                        "digest": {"sha256": _hex(b.sha256, f"digest of {b.name}")},
-                        "mediaType": b.media_type,
-                    }
-                    for b in byproducts
-                ],
-            },
-        },
-    }
+    return provenance_envelope_statement(
+        inputs.artifacts,
+        build_definition,
+        build_id=inputs.build_id,
+        builder_version=inputs.builder_version,
+        started_on=inputs.started_on,
+        finished_on=inputs.finished_on,
+        byproducts=byproducts,
+    )
 
 
 def attest_imported(

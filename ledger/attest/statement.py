@@ -245,21 +245,40 @@ def provenance_statement(inputs: BuildInputs) -> dict[str, Any]:
     }
     if internal:
         build_definition["internalParameters"] = internal
+    return provenance_envelope_statement(
+        inputs.artifacts,
+        build_definition,
+        build_id=inputs.build_id,
+        builder_version=inputs.builder_version,
+        started_on=inputs.started_on,
+        finished_on=inputs.finished_on,
+        byproducts=byproducts,
+    )
+
+
+def provenance_envelope_statement(
+    artifacts: Sequence[FileRef],
+    build_definition: Mapping[str, Any],
+    *,
+    build_id: str,
+    builder_version: str,
+    started_on: datetime,
+    finished_on: datetime,
+    byproducts: Sequence[Byproduct],
+) -> dict[str, Any]:
+    """The Statement + SLSA provenance v1 around a build definition (shared by every buildType)."""
     return {
         "_type": STATEMENT_TYPE,
-        "subject": _subjects(inputs.artifacts),
+        "subject": _subjects(artifacts),
         "predicateType": PROVENANCE_TYPE,
         "predicate": {
-            "buildDefinition": build_definition,
+            "buildDefinition": dict(build_definition),
             "runDetails": {
-                "builder": {
-                    "id": BUILDER_ID,
-                    "version": {"spec-ledger": inputs.builder_version},
-                },
+                "builder": {"id": BUILDER_ID, "version": {"spec-ledger": builder_version}},
                 "metadata": {
-                    "invocationId": inputs.build_id,
-                    "startedOn": rfc3339(inputs.started_on),
-                    "finishedOn": rfc3339(inputs.finished_on),
+                    "invocationId": build_id,
+                    "startedOn": rfc3339(started_on),
+                    "finishedOn": rfc3339(finished_on),
                 },
                 "byproducts": [
                     {
