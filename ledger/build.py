@@ -14,7 +14,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ledger import __version__
 from ledger.config import load_config
 from ledger.digest import canonical_json, sha256_file, sha256_hex
-from ledger.errors import CheckFailed, InputError, SandboxError
+from ledger.errors import CheckFailed, InputError
 from ledger.fsutil import atomic_write_bytes, confine
 from ledger.workspace import Workspace
 
@@ -536,5 +536,11 @@ def _trajectory_of_build(workspace: Workspace, build_id: str) -> str:
     raise InputError(f"build {build_id} names no trajectory byproduct")
 
 
-ProgressCallback = Callable[[str], None]
-__all__ = ["BuildOptions", "BuildResult", "SandboxError", "load_replay_events", "new_build_id", "run_build"]
+__all__ = [
+    "BuildOptions",
+    "BuildResult",
+    "install_artifacts",
+    "load_replay_events",
+    "new_build_id",
+    "run_build",
+]

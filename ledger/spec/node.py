@@ -265,16 +265,13 @@ def _assemble(
     frontmatter: Frontmatter | None,
     blocks: list[tuple[_Heading, tuple[str, ...]]],
 ) -> ParsedNode:
-    sections: dict[str, Section] = {}
-    name_section: Section | None = None
-    current: tuple[_Heading, tuple[str, ...], list[Block]] | None = None
+    # one entry per '#' section in document order: (key, heading, content, its '##' subsections)
     order: list[tuple[str, _Heading, tuple[str, ...], list[Block]]] = []
 
     for heading, content in blocks:
         line = heading.line_index + 1
         if heading.level == 1:
-            subs: list[Block] = []
-            if name_section is None and not order:
+            if not order:
                 expected = normalize_heading(name)
                 if heading.normalized != expected:
                     raise SpecError(
@@ -293,26 +290,25 @@ def _assemble(
                     file=file,
                     line=line,
                 )
-            current = (heading, content, subs)
-            order.append((key, heading, content, subs))
+            order.append((key, heading, content, []))
         else:
-            if current is None:
+            if not order:
                 raise SpecError(
                     "a '##' subsection before the name heading; a node starts with '# SPEC/<name>'",
                     file=file,
                     line=line,
                 )
-            subs = current[2]
+            subs = order[-1][3]
             if any(b.heading == heading.normalized for b in subs):
                 raise SpecError(f"duplicate subsection '{heading.raw}' in this section", file=file, line=line)
             subs.append(Block(heading.normalized, heading.raw, content, line))
-        if heading.level == 1 and name_section is None:
-            name_section = Section(heading.normalized, heading.raw, content, line)
 
     if not order:
         raise SpecError(f"no headings; expected '# {name}' as the first line of content", file=file)
-    for key, heading, content, subs in order:
-        sections[key] = Section(heading.normalized, heading.raw, content, heading.line_index + 1, tuple(subs))
+    sections = {
+        key: Section(heading.normalized, heading.raw, content, heading.line_index + 1, tuple(subs))
+        for key, heading, content, subs in order
+    }
     return ParsedNode(
         name=name,
         file=file,
