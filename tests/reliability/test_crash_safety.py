@@ -32,24 +32,37 @@ def accepted_envelopes(root: Path) -> set[str]:
         con.close()
 
 
+def timed(root: Path, *args: str) -> float:
+    """Wall time of one uninterrupted run: kill delays are fractions of it, on any machine speed."""
+    started = time.monotonic()
+    result = run_ledger(*args, cwd=root)
+    assert result.code == 0, result
+    return time.monotonic() - started
+
+
 def crash_campaign(root: Path, builds: int, ingests: int, checkpoints: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     signer = fixture_signer(root)
+    duration = {
+        "build": timed(root, "build", "recipes/roman.toml", "--sandbox", sandbox_kind()),
+        "ingest": timed(root, "ingest", "attestations"),
+        "checkpoint": timed(root, "checkpoint"),
+    }
     plan = ["build"] * builds + ["ingest"] * ingests + ["checkpoint"] * checkpoints
     rng.shuffle(plan)
     kills = mid_flight = 0
     for n, what in enumerate(plan):
         if what == "build":
             proc = start_ledger(root, "build", "recipes/roman.toml", "--sandbox", sandbox_kind())
-            delay = rng.uniform(0.2, 3.5)
         elif what == "ingest":
             target = ("slugify", "wordcount", "normalize")[n % 3]
             signer.build(f"crash-{n}", f"SPEC/textkit/{target}", f"# build {n}\n".encode(), minutes=n)
             proc = start_ledger(root, "ingest", "attestations")
-            delay = rng.uniform(0.1, 1.5)
         else:
             proc = start_ledger(root, "checkpoint")
-            delay = rng.uniform(0.05, 1.0)
+        # a random point inside the operation (as long as an uninterrupted one took), plus a few
+        # kills just after it, so both "mid-write" and "already done" are exercised
+        delay = rng.uniform(0.05, 1.1) * duration[what]
         time.sleep(delay)
         mid_flight += kill_9(proc)
         kills += 1
@@ -75,7 +88,6 @@ def check_recovery(root: Path) -> tuple[int, int]:
 @pytest.mark.slow
 def test_fifty_kill_9s_during_build_ingest_and_checkpoint_lose_nothing(tmp_path: Path) -> None:
     root = make_demo(tmp_path / "demo")
-    assert run_ledger("build", "recipes/roman.toml", "--sandbox", sandbox_kind(), cwd=root).code == 0
     figures = crash_campaign(root, builds=20, ingests=15, checkpoints=15, seed=20251123)
     accepted, lost = check_recovery(root)
     record("crash", kills=figures["kills"], mid_flight=figures["mid_flight"], accepted=accepted, losses=lost)
