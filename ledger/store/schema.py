@@ -1,7 +1,8 @@
 """The ledger's tables, declared once: DDL, Arrow schemas and audit rules all come from here.
 
 Types are the portable subset (VARCHAR, BIGINT, DOUBLE, TIMESTAMP, VARCHAR[]) that DuckDB and
-PostgreSQL both spell the same way, so a PostgreSQL store can reuse ``create_statements``.
+PostgreSQL both spell the same way (``pg_schema`` maps them; DuckDB-only column compression
+stays out of its DDL).
 Every derived row carries the ``envelope_sha256`` of the signed envelope it came from: that is
 what makes idempotent ingest a set operation and what ``audit`` recomputes rows against.
 All times are UTC, stored without a zone.
@@ -23,6 +24,10 @@ class Column:
     name: str
     sql: str  # VARCHAR | BIGINT | DOUBLE | TIMESTAMP | VARCHAR[]
     nullable: bool = True
+    # DuckDB's default string compression (FSST) costs ~70 µs per 4 KB envelope when a batch is
+    # checkpointed and keeps 60 % of the bytes; ZSTD, across rows of one signer's envelopes,
+    # is ~4x faster and ~6x smaller (benchmarks/ledger_ingest.py measures both).
+    compression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,8 @@ class Table:
         return tuple(c.name for c in self.columns if c.name not in self.audit_ignore)
 
 
-def _c(name: str, sql: str = "VARCHAR", nullable: bool = True) -> Column:
-    return Column(name, sql, nullable)
+def _c(name: str, sql: str = "VARCHAR", nullable: bool = True, compression: str | None = None) -> Column:
+    return Column(name, sql, nullable, compression)
 
 
 ENVELOPES = Table(
@@ -57,7 +62,7 @@ ENVELOPES = Table(
         _c("signer_keyid", nullable=False),
         _c("signer", nullable=False),
         _c("verification", nullable=False),
-        _c("raw", nullable=False),
+        _c("raw", nullable=False, compression="zstd"),
         _c("source"),
         _c("source_line", "BIGINT"),
     ),
@@ -183,7 +188,7 @@ QUARANTINE = Table(
     "quarantine",
     (
         _c("envelope_sha256", nullable=False),
-        _c("raw", nullable=False),
+        _c("raw", nullable=False, compression="zstd"),
         _c("source"),
         _c("source_line", "BIGINT"),
         _c("signer_keyid"),
@@ -237,7 +242,12 @@ def create_statements() -> list[str]:
     """DDL for every table and index (idempotent: IF NOT EXISTS)."""
     out = []
     for table in ALL_TABLES:
-        cols = ", ".join(f"{c.name} {c.sql}{'' if c.nullable else ' NOT NULL'}" for c in table.columns)
+        cols = ", ".join(
+            f"{c.name} {c.sql}"
+            + (f" USING COMPRESSION {c.compression}" if c.compression else "")
+            + ("" if c.nullable else " NOT NULL")
+            for c in table.columns
+        )
         out.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})")
     out.extend(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})" for name, table, column in INDEXES)
     return out
