@@ -222,7 +222,7 @@ class DuckDBStore:
                 file=str(self.workspace.config_path),
                 hint='add [[trust.keys]] path = "keys/<name>.pub", or pass --quarantine',
             )
-        keys = key_material(policy)
+        keys = key_material(policy, self.workspace)
         objects = self.workspace.objects_dir
         done = 0
         totals = {"accepted": 0, "duplicates": 0, "quarantined": 0, "builds": 0, "texts": 0}

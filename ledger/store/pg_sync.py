@@ -132,7 +132,7 @@ def pull(workspace: Workspace, team: PostgresStore, *, status: Status = _quiet) 
 
     have = local_envelope_digests(workspace)
     missing = [d for d in team.envelope_digests() if d not in have]
-    keys = key_material(load_trust_policy(workspace))
+    keys = key_material(load_trust_policy(workspace), workspace)
     root = workspace.objects_dir if workspace.objects_dir.is_dir() else None
     rejected: list[Rejection] = []
     by_file: dict[str, list[bytes]] = {}
