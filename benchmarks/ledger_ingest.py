@@ -42,7 +42,7 @@ def main() -> None:
 
         store = DuckDBStore(ws)
         with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("ingest (verify + insert)", total=2 * n)
+            task = bar.add_task("ingest (verify + insert)", total=n)
             t = time.perf_counter()
             report = store.ingest(
                 [ws.attestations_dir], progress=lambda d, tot: bar.update(task, completed=d)
@@ -67,7 +67,7 @@ def main() -> None:
         con.execute("CHECKPOINT").fetchall()
         con.close()
 
-        _, items = store._collect([ws.attestations_dir])
+        items = store._collect([ws.attestations_dir])
         t = time.perf_counter()
         for _ in check_lines(items, key_material(store.policy), ws.objects_dir):
             pass

@@ -76,7 +76,7 @@ def verify_only(ws: Workspace) -> float:
     from ledger.store.verifier import check_lines, key_material
 
     store = DuckDBStore(ws)
-    _, items = store._collect([ws.attestations_dir])
+    items = store._collect([ws.attestations_dir])
     t = time.perf_counter()
     for _ in check_lines(items, key_material(load_trust_policy(ws)), ws.objects_dir):
         pass

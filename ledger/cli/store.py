@@ -47,7 +47,7 @@ def _short(digest: str | None, n: int = 12) -> str:
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr, fed (done, total) by ingest."""
+    """A rich progress bar on stderr, fed (done, total) attestation files by ingest."""
 
     def __init__(self, label: str) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -71,7 +71,7 @@ class _ProgressBar:
 
     def __call__(self, done: int, total: int) -> None:
         if self._task is None:
-            self._task = self._progress.add_task("envelopes", total=total)
+            self._task = self._progress.add_task("files", total=total)
         self._progress.update(self._task, completed=done, total=total)
 
 

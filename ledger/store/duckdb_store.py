@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     from ledger.attest.policy import TrustPolicy
     from ledger.store.interface import Progress
-    from ledger.store.verifier import Accepted, ChunkResult, Failed, RawLine
+    from ledger.store.verifier import Accepted, AttestationFile, ChunkResult, Failed
     from ledger.workspace import Workspace
 
 ENVELOPE_SUFFIX = ".intoto.jsonl"
@@ -191,10 +191,10 @@ class DuckDBStore:
 
     # ------------------------------------------------------------------ ingest
 
-    def _collect(self, paths: Sequence[Path]) -> tuple[list[Path], list[RawLine]]:
-        from ledger.store.verifier import collect_lines
+    def _collect(self, paths: Sequence[Path]) -> list[AttestationFile]:
+        from ledger.store.verifier import collect_files
 
-        return collect_lines(self.workspace.root, paths)
+        return collect_files(self.workspace.root, paths)
 
     def ingest(
         self,
@@ -212,7 +212,7 @@ class DuckDBStore:
         """
         from ledger.store.verifier import check_lines, key_material
 
-        files, items = self._collect(paths)
+        items = self._collect(paths)
         policy = self.policy
         if not policy.keys and not quarantine and items:
             from ledger.errors import ConfigError
@@ -224,22 +224,22 @@ class DuckDBStore:
             )
         keys = key_material(policy, self.workspace)
         objects = self.workspace.objects_dir
-        done = 0
+        done = envelopes = 0
         totals = {"accepted": 0, "duplicates": 0, "quarantined": 0, "builds": 0, "texts": 0}
         rejected: list[Rejection] = []
         batch: list[ChunkResult] = []
         in_batch = 0
-        limit = len(items) if single_batch else self.batch_envelopes
         if progress:
             progress(0, len(items))
         root = objects if objects.is_dir() else None
         for chunk in check_lines(items, keys, root, workers=self.workers):
             batch.append(chunk)
             in_batch += len(chunk.outcomes)
-            done += len(chunk.outcomes)
+            envelopes += len(chunk.outcomes)
+            done += chunk.items
             if progress:
                 progress(done, len(items))
-            if in_batch >= limit:
+            if in_batch >= self.batch_envelopes and not single_batch:
                 self._write_batch(batch, quarantine, order, totals, rejected)
                 batch, in_batch = [], 0
         if batch:
@@ -250,8 +250,8 @@ class DuckDBStore:
         with self.reader() as con:
             tree_size = _scalar(con, "SELECT count(*) FROM log")
         return IngestReport(
-            files=len(files),
-            envelopes=len(items),
+            files=len(items),
+            envelopes=envelopes,
             accepted=totals["accepted"],
             duplicates=totals["duplicates"],
             rejected=tuple(rejected),
@@ -360,9 +360,12 @@ class DuckDBStore:
                 first: dict[str, int] = {}
                 for i, sha in enumerate(shas):
                     first.setdefault(sha, i)
-                staged = staged.take(pa.array(list(first.values()), pa.int64()))
-                seqs = pa.array([seq_of[sha] for sha in first], pa.int64())
-                staged = staged.add_column(0, "seq", seqs).sort_by("seq")
+                if len(first) < len(shas):  # take() copies every raw envelope: only when needed
+                    staged = staged.take(pa.array(list(first.values()), pa.int64()))
+                seqs = [seq_of[sha] for sha in first]
+                staged = staged.add_column(0, "seq", pa.array(seqs, pa.int64()))
+                if seqs != sorted(seqs):  # reindex keeps an earlier order
+                    staged = staged.sort_by("seq")
                 _bulk_insert(con, table, staged)
             else:
                 # a repeated envelope brings identical rows twice; within one envelope rows differ

@@ -26,7 +26,7 @@ from ledger.store.model import (
 if TYPE_CHECKING:
     import pyarrow as pa
 
-Progress = Callable[[int, int], None]  # (done, total) envelopes
+Progress = Callable[[int, int], None]  # (done, total) attestation files (or stored lines)
 
 
 class Store(Protocol):

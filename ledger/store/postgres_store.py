@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     from ledger.attest.policy import TrustPolicy
     from ledger.store.interface import Progress
-    from ledger.store.verifier import Accepted, ChunkResult, Failed, RawLine
+    from ledger.store.verifier import Accepted, AttestationFile, ChunkResult, Failed, Item, RawLine
     from ledger.workspace import Workspace
 
 BATCH_ENVELOPES = 20_000
@@ -200,10 +200,10 @@ class PostgresStore:
 
     # ------------------------------------------------------------------ ingest
 
-    def _collect(self, paths: Sequence[Path]) -> tuple[list[Path], list[RawLine]]:
-        from ledger.store.verifier import collect_lines
+    def _collect(self, paths: Sequence[Path]) -> list[AttestationFile]:
+        from ledger.store.verifier import collect_files
 
-        return collect_lines(self.workspace.root, paths)
+        return collect_files(self.workspace.root, paths)
 
     def ingest(
         self,
@@ -223,8 +223,8 @@ class PostgresStore:
         """
         from ledger.store.verifier import check_lines, key_material
 
-        files, items = self._collect(paths)
-        items = [*extra, *items]
+        files = self._collect(paths)
+        items: list[Item] = [*extra, *files]
         policy = self.policy
         if not policy.keys and not quarantine and items:
             raise ConfigError(
@@ -237,8 +237,8 @@ class PostgresStore:
         totals = {"accepted": 0, "duplicates": 0, "quarantined": 0, "builds": 0, "texts": 0}
         rejected: list[Rejection] = []
         batch: list[ChunkResult] = []
-        in_batch = done = 0
-        limit = len(items) if single_batch or replace else self.batch_envelopes
+        in_batch = done = envelopes = 0
+        one_batch = single_batch or replace
         if progress:
             progress(0, len(items))
         root = objects if objects.is_dir() else None
@@ -251,10 +251,11 @@ class PostgresStore:
                 for chunk in check_lines(items, keys, root, workers=self.workers):
                     batch.append(chunk)
                     in_batch += len(chunk.outcomes)
-                    done += len(chunk.outcomes)
+                    envelopes += len(chunk.outcomes)
+                    done += chunk.items
                     if progress:
                         progress(done, len(items))
-                    if in_batch >= limit:
+                    if in_batch >= self.batch_envelopes and not one_batch:
                         self._write_batch(con, batch, quarantine, order, totals, rejected, replace)
                         batch, in_batch, wrote = [], 0, True
                 if batch or (replace and not wrote):  # reindex of nothing still empties the tables
@@ -269,7 +270,7 @@ class PostgresStore:
             ) from None
         return IngestReport(
             files=len(files),
-            envelopes=len(items),
+            envelopes=envelopes,
             accepted=totals["accepted"],
             duplicates=totals["duplicates"],
             rejected=tuple(rejected),

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from ledger.attest.policy import TrustPolicy
     from ledger.workspace import Workspace
 
-PARALLEL_THRESHOLD = 2000  # envelopes; below this a pool costs more than it saves
-CHUNK = 500
+PARALLEL_BYTES = 8 << 20  # of attestation data (~2,000 envelopes); below it a pool costs more than it saves
+CHUNK_BYTES = 2 << 20  # per pool task
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,18 @@ class RawLine:
     source: str  # workspace-relative attestation file
     line: int
     raw: bytes
+
+
+@dataclass(frozen=True)
+class AttestationFile:
+    """An attestation file to read, by a worker: shown as ``source`` (workspace-relative)."""
+
+    source: str
+    path: str
+    size: int
+
+
+Item = RawLine | AttestationFile
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class ChunkResult:
 
     outcomes: list[Outcome]
     tables: dict[str, pa.Table]
+    items: int  # files and lines consumed, for progress
 
 
 def key_material(policy: TrustPolicy, workspace: Workspace | None = None) -> tuple[KeyMaterial, ...]:
@@ -253,37 +266,80 @@ def check_line(checker: _Checker, item: RawLine, objects_root: str | None) -> tu
     return accepted, rows
 
 
-def check_chunk(keys: tuple[KeyMaterial, ...], objects_root: str | None, items: list[RawLine]) -> ChunkResult:
-    """A pool task: one chunk of lines, in order."""
+def _lines_of(item: Item) -> list[RawLine] | Failed:
+    """The non-blank lines of an attestation file (read here, in the worker), or why not."""
+    if isinstance(item, RawLine):
+        return [item]
+    try:
+        with open(item.path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        reason = f"cannot read attestation file: {exc.strerror}"
+        return Failed(item.source, 0, reason, sha256_hex(item.path.encode()), None, "")
+    return [
+        RawLine(item.source, number, raw)
+        for number, raw in enumerate(data.split(b"\n"), start=1)
+        if raw.strip()
+    ]
+
+
+def check_chunk(keys: tuple[KeyMaterial, ...], objects_root: str | None, items: list[Item]) -> ChunkResult:
+    """A pool task: one chunk of files and lines, in order."""
     from ledger.store import schema
 
     checker = _Checker(keys)
     outcomes: list[Outcome] = []
     per_table: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in schema.DERIVED}
     for item in items:
-        outcome, rows = check_line(checker, item, objects_root)
-        outcomes.append(outcome)
-        for name, table_rows in (rows or {}).items():
-            per_table[name].extend(table_rows)
+        lines = _lines_of(item)
+        if isinstance(lines, Failed):
+            outcomes.append(lines)
+            continue
+        for line in lines:
+            outcome, rows = check_line(checker, line, objects_root)
+            outcomes.append(outcome)
+            for name, table_rows in (rows or {}).items():
+                per_table[name].extend(table_rows)
     tables = {
         t.name: schema.rows_to_arrow(t, per_table[t.name], without=("seq",) if t is schema.ENVELOPES else ())
         for t in schema.DERIVED
     }
-    return ChunkResult(outcomes, tables)
+    return ChunkResult(outcomes, tables, len(items))
+
+
+def _weight(item: Item) -> int:
+    return len(item.raw) if isinstance(item, RawLine) else item.size
+
+
+def _chunks(items: Sequence[Item]) -> list[list[Item]]:
+    out: list[list[Item]] = [[]]
+    size = 0
+    for item in items:
+        if size >= CHUNK_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += _weight(item)
+    return [c for c in out if c]
 
 
 def check_lines(
-    items: Sequence[RawLine],
+    items: Sequence[Item],
     keys: tuple[KeyMaterial, ...],
     objects_root: Path | None,
     *,
     workers: int | None = None,
 ) -> Iterator[ChunkResult]:
-    """Chunk results for ``items`` in input order; a process pool when the batch is large."""
+    """Chunk results for ``items`` (attestation files and lines) in input order.
+
+    Files are read by the workers themselves: the parent only lists them, so reading, parsing,
+    verifying and deriving all spread over the cores while the parent writes the previous batch.
+    A process pool runs when the batch is large.
+    """
     root = str(objects_root) if objects_root is not None else None
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
-    if len(items) < PARALLEL_THRESHOLD or n_workers <= 1:
+    chunks = _chunks(items)
+    if sum(_weight(i) for i in items) < PARALLEL_BYTES or n_workers <= 1:
         for chunk in chunks:
             yield check_chunk(keys, root, chunk)
         return
@@ -298,27 +354,26 @@ def check_lines(
             yield future.result()
 
 
-def collect_lines(root: Path, paths: Sequence[Path]) -> tuple[list[Path], list[RawLine]]:
-    """Every non-blank line of the attestation files named (directories: their *.intoto.jsonl)."""
+def collect_files(root: Path, paths: Sequence[Path]) -> list[AttestationFile]:
+    """The attestation files named (directories: their *.intoto.jsonl, sorted by name)."""
     from ledger.attest.dsse import ENVELOPE_SUFFIX
 
-    files: list[Path] = []
+    found: list[tuple[str, int]] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(p.resolve().glob(f"*{ENVELOPE_SUFFIX}")))
+            with os.scandir(p.resolve()) as entries:
+                listed = [
+                    (e.path, e.stat().st_size)
+                    for e in entries
+                    if e.name.endswith(ENVELOPE_SUFFIX) and e.is_file()
+                ]
+            found.extend(sorted(listed))
         elif p.is_file():
-            files.append(p.resolve())
+            found.append((str(p.resolve()), p.stat().st_size))
         else:
             raise InputError(f"{p} does not exist; expected an attestation file or directory")
-    root = root.resolve()
-    items: list[RawLine] = []
-    for f in files:
-        try:
-            data = f.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read attestation file: {exc.strerror}", file=str(f)) from None
-        shown = f.relative_to(root).as_posix() if f.is_relative_to(root) else str(f)
-        for number, raw in enumerate(data.split(b"\n"), start=1):
-            if raw.strip():
-                items.append(RawLine(shown, number, raw))
-    return files, items
+    prefix = str(root.resolve()) + os.sep
+    return [
+        AttestationFile(path.removeprefix(prefix) if path.startswith(prefix) else path, path, size)
+        for path, size in found
+    ]

@@ -30,7 +30,7 @@ def main() -> None:
             time.sleep(float(pause))
 
     DuckDBStore._insert_rows = paused  # type: ignore[method-assign]
-    verifier.CHUNK = int(batch)  # batches are whole chunks: make them as small as the batch
+    verifier.CHUNK_BYTES = 1  # batches are whole chunks: one file per chunk, so batches stay small
     store = DuckDBStore(Workspace(Path(root)), batch_envelopes=int(batch))
     report = store.ingest([Path(p) for p in paths])
     print("DONE", report.accepted, flush=True)

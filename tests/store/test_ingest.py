@@ -100,14 +100,14 @@ def test_a_second_provenance_for_a_build_id_is_rejected(lw: LedgerWorkspace, tmp
 
 def test_large_batches_verify_in_a_process_pool(lw: LedgerWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
     sign_fixture_builds(lw)
-    monkeypatch.setattr(verifier, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(verifier, "CHUNK", 3)
+    monkeypatch.setattr(verifier, "PARALLEL_BYTES", 1)
+    monkeypatch.setattr(verifier, "CHUNK_BYTES", 1)  # one file (two envelopes) per pool task
     seen: list[tuple[int, int]] = []
     report = lw.store(workers=2, batch_envelopes=3).ingest(
         [lw.ws.attestations_dir], progress=lambda done, total: seen.append((done, total))
     )
     assert report.accepted == 8 and report.builds == 4
-    assert seen[0] == (0, 8) and seen[-1] == (8, 8)
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4)  # progress counts attestation files
     assert lw.store().sql("SELECT list(seq ORDER BY seq) FROM envelopes").rows == ((list(range(8)),),)
 
 

@@ -20,7 +20,7 @@ def main() -> None:
     go = Path(root).parent / "go"
     while not go.exists():
         time.sleep(0.01)
-    verifier.CHUNK = int(batch)
+    verifier.CHUNK_BYTES = 1  # one file per chunk: batches as small as asked
     store = PostgresStore(Workspace(Path(root)), url=url, batch_envelopes=int(batch))
     report = store.ingest([Path(p) for p in paths])
     print("DONE", report.accepted, report.duplicates, len(report.rejected), flush=True)
