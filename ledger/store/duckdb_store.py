@@ -232,7 +232,8 @@ class DuckDBStore:
         if progress:
             progress(0, len(items))
         root = objects if objects.is_dir() else None
-        for chunk in check_lines(items, keys, root, workers=self.workers):
+        known = self._known(items) if order is None else None
+        for chunk in check_lines(items, keys, root, workers=self.workers, known=known):
             batch.append(chunk)
             in_batch += len(chunk.outcomes)
             envelopes += len(chunk.outcomes)
@@ -261,6 +262,24 @@ class DuckDBStore:
             tree_size=tree_size,
         )
 
+    def _known(self, items: Sequence[AttestationFile]) -> dict[str, frozenset[str]]:
+        """Envelope digests already in the ledger, by the attestation file they came from."""
+        import pyarrow as pa
+
+        if not items or not self.db_path.exists():
+            return {}
+        sources = pa.table({"source": pa.array(sorted({i.source for i in items}), pa.string())})
+        with self.reader() as con:
+            con.register("wanted_sources", sources)
+            try:
+                rows = con.execute(
+                    "SELECT source, list(envelope_sha256) FROM envelopes "
+                    "WHERE source IN (SELECT source FROM wanted_sources) GROUP BY source"
+                ).fetchall()
+            finally:
+                con.unregister("wanted_sources")
+        return {source: frozenset(shas) for source, shas in rows}
+
     def _write_batch(
         self,
         chunks: list[ChunkResult],
@@ -271,7 +290,7 @@ class DuckDBStore:
     ) -> None:
         import pyarrow as pa
 
-        from ledger.store.verifier import Failed
+        from ledger.store.verifier import Failed, Known
 
         accepted: list[Accepted] = []
         failed: list[Failed] = []
@@ -280,6 +299,8 @@ class DuckDBStore:
         for o in (o for c in chunks for o in c.outcomes):
             if isinstance(o, Failed):
                 failed.append(o)
+            elif isinstance(o, Known):
+                totals["duplicates"] += 1
             elif o.envelope_sha256 in seen:
                 totals["duplicates"] += 1
                 repeated = True

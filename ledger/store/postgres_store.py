@@ -291,7 +291,7 @@ class PostgresStore:
         replace: bool,
     ) -> None:
         from ledger.store.duckdb_store import DuckDBStore
-        from ledger.store.verifier import Failed
+        from ledger.store.verifier import Failed, Known
 
         accepted: list[Accepted] = []
         failed: list[Failed] = []
@@ -300,6 +300,8 @@ class PostgresStore:
         for o in (o for c in chunks for o in c.outcomes):
             if isinstance(o, Failed):
                 failed.append(o)
+            elif isinstance(o, Known):  # not produced here (no `known` passed); kept total
+                totals["duplicates"] += 1
             elif o.envelope_sha256 in seen:
                 totals["duplicates"] += 1
                 repeated = True

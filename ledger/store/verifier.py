@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,7 +86,25 @@ class Failed:
     raw: str
 
 
-Outcome = Accepted | Failed
+@dataclass(frozen=True)
+class Known:
+    """A line whose canonical envelope the ledger already holds: not verified again.
+
+    The stored copy was verified when it was accepted (and ``audit`` re-verifies every stored
+    envelope under today's policy), so re-ingesting a directory costs a parse and a hash per
+    line instead of a signature check and a derivation.
+    """
+
+    envelope_sha256: str
+    source: str
+    line: int
+
+    @property
+    def reason(self) -> str:
+        return "already in the ledger (not verified again)"
+
+
+Outcome = Accepted | Failed | Known
 
 
 @dataclass(frozen=True)
@@ -204,7 +222,9 @@ def _read_trajectory(objects_root: str | None, digest: str | None) -> bytes | No
     return data if sha256_hex(data) == digest else None
 
 
-def check_line(checker: _Checker, item: RawLine, objects_root: str | None) -> tuple[Outcome, Rows | None]:
+def check_line(
+    checker: _Checker, item: RawLine, objects_root: str | None, known: frozenset[str] = frozenset()
+) -> tuple[Outcome, Rows | None]:
     """Verify one envelope line, then derive its rows; any defect becomes a ``Failed``."""
     raw_text = item.raw.decode("utf-8", "replace")
     try:
@@ -217,6 +237,8 @@ def check_line(checker: _Checker, item: RawLine, objects_root: str | None) -> tu
         return Failed(item.source, item.line, exc.message, sha256_hex(item.raw), None, raw_text), None
     canonical = envelope_canonical(envelope)
     env_sha = sha256_hex(canonical)
+    if env_sha in known:
+        return Known(env_sha, item.source, item.line), None
     keyids = ",".join(s.keyid for s in envelope.signatures if s.keyid) or None
     km, why = checker.verify(envelope)
     if km is None:
@@ -283,8 +305,14 @@ def _lines_of(item: Item) -> list[RawLine] | Failed:
     ]
 
 
-def check_chunk(keys: tuple[KeyMaterial, ...], objects_root: str | None, items: list[Item]) -> ChunkResult:
-    """A pool task: one chunk of files and lines, in order."""
+def check_chunk(
+    keys: tuple[KeyMaterial, ...],
+    objects_root: str | None,
+    items: list[Item],
+    known: frozenset[str] = frozenset(),
+) -> ChunkResult:
+    """A pool task: one chunk of files and lines, in order (``known``: envelope digests the
+    ledger already holds, for these files)."""
     from ledger.store import schema
 
     checker = _Checker(keys)
@@ -296,7 +324,7 @@ def check_chunk(keys: tuple[KeyMaterial, ...], objects_root: str | None, items: 
             outcomes.append(lines)
             continue
         for line in lines:
-            outcome, rows = check_line(checker, line, objects_root)
+            outcome, rows = check_line(checker, line, objects_root, known)
             outcomes.append(outcome)
             for name, table_rows in (rows or {}).items():
                 per_table[name].extend(table_rows)
@@ -329,19 +357,27 @@ def check_lines(
     objects_root: Path | None,
     *,
     workers: int | None = None,
+    known: Mapping[str, frozenset[str]] | None = None,
 ) -> Iterator[ChunkResult]:
     """Chunk results for ``items`` (attestation files and lines) in input order.
 
     Files are read by the workers themselves: the parent only lists them, so reading, parsing,
     verifying and deriving all spread over the cores while the parent writes the previous batch.
-    A process pool runs when the batch is large.
+    A process pool runs when the batch is large. ``known`` maps an attestation file's source to
+    the envelope digests the ledger already holds from it; those lines come back as ``Known``.
     """
     root = str(objects_root) if objects_root is not None else None
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     chunks = _chunks(items)
+
+    def known_in(chunk: list[Item]) -> frozenset[str]:
+        if not known:
+            return frozenset()
+        return frozenset().union(*(known.get(i.source, frozenset()) for i in chunk))
+
     if sum(_weight(i) for i in items) < PARALLEL_BYTES or n_workers <= 1:
         for chunk in chunks:
-            yield check_chunk(keys, root, chunk)
+            yield check_chunk(keys, root, chunk, known_in(chunk))
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -349,7 +385,7 @@ def check_lines(
     # spawn, not fork: the caller may hold DuckDB or other threads that fork would copy mid-state
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
-        futures = [pool.submit(check_chunk, keys, root, chunk) for chunk in chunks]
+        futures = [pool.submit(check_chunk, keys, root, chunk, known_in(chunk)) for chunk in chunks]
         for future in futures:
             yield future.result()
 

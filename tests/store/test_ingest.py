@@ -48,6 +48,34 @@ def test_ingesting_the_same_envelopes_twice_changes_nothing(fixture_ledger: Fixt
     assert read_all(store, TABLES) == before
 
 
+def test_re_ingesting_a_directory_skips_signature_checks_of_what_the_ledger_holds(
+    fixture_ledger: Fixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lw = fixture_ledger.lw
+    store = lw.store()
+    before = read_all(store, TABLES)
+    checked: list[str] = []
+    original = verifier._Checker.verify
+
+    def counting(self: verifier._Checker, envelope: object) -> object:
+        checked.append("x")
+        return original(self, envelope)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verifier._Checker, "verify", counting)
+    again = store.ingest([lw.ws.attestations_dir])
+    assert (again.accepted, again.duplicates, again.rejected) == (0, 8, ())
+    assert checked == []  # every line hashed to an envelope the ledger already holds
+
+    # a new envelope appended to an ingested file is verified (and only that one)
+    target = lw.ws.attestations_dir / "b-roman-1.intoto.jsonl"
+    other = next(p for p in sorted(lw.ws.attestations_dir.glob("*.intoto.jsonl")) if p != target)
+    foreign_line = other.read_bytes().splitlines()[1]
+    target.write_bytes(target.read_bytes() + foreign_line + b"\n")
+    third = store.ingest([target])
+    assert (third.accepted, third.duplicates) == (0, 3) and len(checked) == 1
+    assert read_all(store, TABLES) == before
+
+
 def test_an_untrusted_signer_is_rejected_with_the_reason_and_adds_nothing(lw: LedgerWorkspace) -> None:
     stranger = generate_key("ed25519", lw.root / "stranger.pem", passphrase=None)
     lw.build("b-evil", "SPEC/textkit/roman", b"evil\n", signer=load_signer(stranger.private_path))
