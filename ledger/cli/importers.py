@@ -35,7 +35,8 @@ FORMATS: dict[str, str] = {
 def import_() -> None:
     """Import another agent's transcript as a redacted, hash-chained trajectory.
 
-    The original file is stored unchanged in .ledger/objects/ and linked by digest from the
+    The original file is stored in .ledger/objects/ (byte for byte, except that secrets become
+    the same [REDACTED:…] markers as in the trajectory) and linked by digest from the
     trajectory's build_start event. Malformed lines are skipped and listed, never dropped
     silently. Exit 2 if the file is not the format named (or none, for `auto`).
 

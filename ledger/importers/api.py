@@ -1,4 +1,5 @@
-"""Import an external agent transcript: detect its format, store the original, write our trajectory.
+"""Import an external agent transcript: detect its format, store the original (secrets replaced by
+markers), write our trajectory.
 
 ``import_bytes`` / ``import_file`` are what the CLI calls; ``attest_import`` then signs a provenance
 for the files the imported agent produced (``ledger import … --artifact``). The original
@@ -113,15 +114,18 @@ def import_bytes(
         raise ImportFormatError(
             f"unknown format {name!r}; expected one of: auto, {', '.join(table)}", file=filename
         )
-    original = store.put_bytes(data)
+    redactor = redactor if redactor is not None else Redactor()
+    stored, secrets = redacted_original(data, redactor)
+    original = store.put_bytes(stored)
     media_type = imp.media_type_for(data)
-    source = {
+    source: dict[str, Any] = {
         "format": imp.name,
         "sha256": original,
         "media_type": media_type,
         "filename": os.path.basename(filename),
     }
-    redactor = redactor if redactor is not None else Redactor()
+    if secrets:
+        source["redacted_secrets"] = secrets
     tmp = store.root / "tmp" / f"import.{uuid.uuid4().hex}.jsonl"
 
     def factory(event_clock: Callable[[], datetime]) -> TrajectoryWriter:
@@ -156,6 +160,43 @@ def import_bytes(
         original_sha256=original,
         original_media_type=media_type,
     )
+
+
+def redacted_original(data: bytes, redactor: Redactor) -> tuple[bytes, int]:
+    """The transcript as it may be kept, and how many secrets were replaced in it.
+
+    The original is stored so that an import is lossless, but a secret is never written to
+    disk: each one becomes the same salted marker the trajectory uses. A transcript without
+    secrets is kept byte for byte. ZIP logs (inspect ``.eval``) are rewritten member by member,
+    since their compressed bytes hide what a scan of the archive would look for.
+    """
+    if data[:4] == b"PK\x03\x04":
+        rewritten = _redacted_zip(data, redactor)
+        if rewritten is not None:
+            return rewritten
+    clean, found = redactor.redact_bytes(data)
+    return clean, len(found)
+
+
+def _redacted_zip(data: bytes, redactor: Redactor) -> tuple[bytes, int] | None:
+    import io
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [(info, archive.read(info)) for info in archive.infolist()]
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, NotImplementedError, EOFError):
+        return None  # not an archive we can read: scanned as plain bytes instead
+    cleaned = [(info, *redactor.redact_bytes(content)) for info, content in members]
+    secrets = sum(len(found) for _, _, found in cleaned)
+    if not secrets:
+        return data, 0
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info, content, _ in cleaned:
+            archive.writestr(info, content, compress_type=info.compress_type)
+    return out.getvalue(), secrets
 
 
 def import_file(path: Path, store: ObjectStore, **kwargs: Any) -> ImportResult:

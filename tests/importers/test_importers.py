@@ -7,6 +7,7 @@ tests/assets/trajectories/ alongside to check them.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from ledger.objects import ObjectStore
 from ledger.trajectory import Redactor, read_trajectory, verify_trajectory
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "trajectories"
+SECRET = b"sk-ant-api03-abcdef1234567890abcdef"  # planted in one Claude Code fixture
 
 
 @pytest.fixture
@@ -279,7 +281,40 @@ def test_original_bytes_are_recoverable_by_the_digest_in_build_start(store: Obje
     source = start["source"]
     assert source["sha256"] == result.original_sha256
     assert source["filename"] == Path(rel).name
-    assert store.get_bytes(source["sha256"]) == (ASSETS / rel).read_bytes()
+    original = (ASSETS / rel).read_bytes()
+    stored = store.get_bytes(source["sha256"])
+    if SECRET in original:  # byte for byte, except that the key became a marker
+        assert SECRET not in stored and source["redacted_secrets"] == original.count(SECRET)
+        assert re.sub(rb"\[REDACTED:[^\]]+\]", b"<s>", stored) == original.replace(SECRET, b"<s>")
+    else:
+        assert stored == original and "redacted_secrets" not in source
+
+
+def test_a_secret_inside_an_inspect_eval_zip_is_replaced_in_the_stored_original(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    rel = next(case[0] for case in CASES if case[0].endswith(".eval"))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(ASSETS / rel) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename.endswith(".json"):
+                content = content.replace(b'"', b'"' + SECRET + b" ", 1)  # into the first string
+            dst.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
+    planted = tmp_path / Path(rel).name
+    planted.write_bytes(buf.getvalue())
+    result = import_file(planted, store)
+    stored = store.get_bytes(result.original_sha256)
+    with zipfile.ZipFile(io.BytesIO(stored)) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    assert members and not any(SECRET in content for content in members.values())
+    assert any(b"[REDACTED:" in content for content in members.values())
+    kept = tmp_path / "kept.eval"  # the stored copy is still a log the importer reads alike
+    kept.write_bytes(stored)
+    assert import_file(kept, store).events == result.events
 
 
 @pytest.mark.parametrize(("rel", "fmt"), sorted({(case[0], case[1]) for case in CASES}))
@@ -321,7 +356,7 @@ def test_claude_streamed_parts_merge_into_one_response(store: ObjectStore) -> No
 def test_imported_transcripts_are_redacted(store: ObjectStore) -> None:
     result = _import(store, "claude-code/streaming_split_sidechain_malformed.jsonl")
     text = store.get_bytes(result.trajectory_sha256)
-    assert b"sk-ant-api03-abcdef1234567890abcdef" not in text
+    assert SECRET not in text
     assert b"[REDACTED:" in text
     assert result.event_counts["redaction"] == 3
 
