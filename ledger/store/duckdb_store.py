@@ -290,26 +290,11 @@ class DuckDBStore:
     ) -> None:
         import pyarrow as pa
 
-        from ledger.store.verifier import Failed, Known
+        from ledger.store.verifier import Failed, sort_outcomes
 
-        accepted: list[Accepted] = []
-        failed: list[Failed] = []
-        seen: set[str] = set()
-        repeated = False  # the same envelope twice in this batch
-        for o in (o for c in chunks for o in c.outcomes):
-            if isinstance(o, Failed):
-                failed.append(o)
-            elif isinstance(o, Known):
-                totals["duplicates"] += 1
-            elif o.envelope_sha256 in seen:
-                totals["duplicates"] += 1
-                repeated = True
-            else:
-                seen.add(o.envelope_sha256)
-                accepted.append(o)
-        if order is not None:
-            rank = {a.envelope_sha256: i for i, a in enumerate(accepted)}
-            accepted.sort(key=lambda a: (order.get(a.envelope_sha256, len(order)), rank[a.envelope_sha256]))
+        batch = sort_outcomes(chunks, order)
+        accepted, failed, repeated = batch.accepted, batch.failed, batch.repeated
+        totals["duplicates"] += batch.duplicates
         totals["texts"] += self._store_spec_texts(accepted)
 
         with self.writer() as con:

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     from ledger.attest.policy import TrustPolicy
     from ledger.store.interface import Progress
-    from ledger.store.verifier import Accepted, AttestationFile, ChunkResult, Failed, Item, RawLine
+    from ledger.store.verifier import AttestationFile, ChunkResult, Item, RawLine
     from ledger.workspace import Workspace
 
 BATCH_ENVELOPES = 20_000
@@ -291,26 +291,11 @@ class PostgresStore:
         replace: bool,
     ) -> None:
         from ledger.store.duckdb_store import DuckDBStore
-        from ledger.store.verifier import Failed, Known
+        from ledger.store.verifier import Failed, sort_outcomes
 
-        accepted: list[Accepted] = []
-        failed: list[Failed] = []
-        seen: set[str] = set()
-        repeated = False
-        for o in (o for c in chunks for o in c.outcomes):
-            if isinstance(o, Failed):
-                failed.append(o)
-            elif isinstance(o, Known):  # not produced here (no `known` passed); kept total
-                totals["duplicates"] += 1
-            elif o.envelope_sha256 in seen:
-                totals["duplicates"] += 1
-                repeated = True
-            else:
-                seen.add(o.envelope_sha256)
-                accepted.append(o)
-        if order is not None:
-            rank = {a.envelope_sha256: i for i, a in enumerate(accepted)}
-            accepted.sort(key=lambda a: (order.get(a.envelope_sha256, len(order)), rank[a.envelope_sha256]))
+        batch = sort_outcomes(chunks, order)
+        accepted, failed, repeated = batch.accepted, batch.failed, batch.repeated
+        totals["duplicates"] += batch.duplicates
         # spec texts go to the local object store, exactly as the embedded store keeps them
         totals["texts"] += DuckDBStore._store_spec_texts(self, accepted)  # type: ignore[arg-type]  # uses .workspace only
 

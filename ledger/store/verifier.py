@@ -288,6 +288,40 @@ def check_line(
     return accepted, rows
 
 
+@dataclass(frozen=True)
+class BatchOutcomes:
+    """A batch's outcomes sorted for writing: what to add, what failed, what was seen before."""
+
+    accepted: list[Accepted]  # distinct envelopes, in ledger order
+    failed: list[Failed]
+    duplicates: int  # Known lines and repeats within the batch
+    repeated: bool  # some envelope came twice in this batch (its rows must be de-duplicated)
+
+
+def sort_outcomes(chunks: Sequence[ChunkResult], order: Mapping[str, int] | None) -> BatchOutcomes:
+    """Split a batch's outcomes; ``order`` (envelope digest -> leaf index) keeps an earlier
+    ledger order on reindex, envelopes it does not list following in file order."""
+    accepted: list[Accepted] = []
+    failed: list[Failed] = []
+    seen: set[str] = set()
+    duplicates, repeated = 0, False
+    for o in (o for c in chunks for o in c.outcomes):
+        if isinstance(o, Failed):
+            failed.append(o)
+        elif isinstance(o, Known):
+            duplicates += 1
+        elif o.envelope_sha256 in seen:
+            duplicates += 1
+            repeated = True
+        else:
+            seen.add(o.envelope_sha256)
+            accepted.append(o)
+    if order is not None:
+        rank = {a.envelope_sha256: i for i, a in enumerate(accepted)}
+        accepted.sort(key=lambda a: (order.get(a.envelope_sha256, len(order)), rank[a.envelope_sha256]))
+    return BatchOutcomes(accepted, failed, duplicates, repeated)
+
+
 def _lines_of(item: Item) -> list[RawLine] | Failed:
     """The non-blank lines of an attestation file (read here, in the worker), or why not."""
     if isinstance(item, RawLine):
