@@ -15,33 +15,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import time
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import InputError, StoreError
+from ledger.errors import StoreError
 from ledger.fsutil import file_lock, fsync_dir
 from ledger.store import schema
+from ledger.store.duckdb_queries import DuckDBQueries
+from ledger.store.duckdb_queries import run as _run
+from ledger.store.duckdb_queries import scalar as _scalar
 from ledger.store.model import (
-    BuildDetail,
-    BuildRecord,
-    DependencyInfo,
-    EnvelopeInfo,
-    EventInfo,
-    ExportedTable,
-    ImpactHit,
     IngestReport,
-    LogEntry,
-    MemberInfo,
     Rejection,
-    SqlResult,
-    SubjectInfo,
-    TestInfo,
-    TraceResult,
-    TrajectoryInfo,
 )
 
 if TYPE_CHECKING:
@@ -56,17 +43,8 @@ if TYPE_CHECKING:
 ENVELOPE_SUFFIX = ".intoto.jsonl"
 BATCH_ENVELOPES = 20_000  # one transaction: a kill -9 loses at most this much work
 LOCK_TIMEOUT_S = 120.0
-_READ_ONLY_TYPES = {"SELECT", "EXPLAIN"}
 _PROV = "https://slsa.dev/provenance/v1"  # = ledger.attest.statement.PROVENANCE_TYPE; queries
 # must not import ledger.attest (its package import costs ~70 ms of every CLI query)
-
-
-class ReadOnlyQuery(InputError):
-    """``ledger sql`` was given a statement that would write."""
-
-
-class BuildNotFound(InputError):
-    pass
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -74,7 +52,7 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text or "resource" in text)
 
 
-class DuckDBStore:
+class DuckDBStore(DuckDBQueries):
     """``Store`` on a DuckDB file; ``policy`` defaults to the workspace's ``[trust]``."""
 
     def __init__(
@@ -459,185 +437,6 @@ class DuckDBStore:
             fresh.lock_path.unlink(missing_ok=True)
         return report
 
-    # ------------------------------------------------------------------ queries
-
-    def trace(self, sha256: str, *, query: str | None = None) -> TraceResult:
-        with self.reader() as con:
-            ids = [
-                r[0]
-                for r in con.execute(
-                    "SELECT DISTINCT build_id FROM subjects WHERE sha256 = ?", [sha256]
-                ).fetchall()
-            ]
-            builds = [_build_record(con, self.workspace, b) for b in ids]
-        builds.sort(key=lambda b: (b.finished_on or datetime.min, b.build_id), reverse=True)
-        return TraceResult(query or sha256, sha256, tuple(builds))
-
-    def impacted(self, node: str) -> list[ImpactHit]:
-        where, params = member_match(node)
-        sql = f"""
-        WITH hit AS (
-            SELECT build_id, list(label ORDER BY position) AS labels
-            FROM spec_members WHERE {where} GROUP BY build_id),
-        art AS (
-            SELECT s.name, s.sha256, b.build_id, b.target, b.chain_cfs, b.chain_sha256, b.finished_on
-            FROM hit JOIN subjects s USING (build_id) JOIN builds b USING (build_id)),
-        newest AS (
-            SELECT s.name, max(b.finished_on) AS newest
-            FROM subjects s JOIN builds b USING (build_id)
-            WHERE s.name IN (SELECT name FROM art) GROUP BY s.name)
-        SELECT art.name, art.sha256, art.build_id, art.target, art.chain_cfs, art.chain_sha256,
-               art.finished_on, hit.labels,
-               coalesce(art.finished_on >= newest.newest, newest.newest IS NULL) AS latest
-        FROM art JOIN hit USING (build_id) LEFT JOIN newest USING (name)
-        ORDER BY art.name, art.finished_on DESC NULLS LAST, art.build_id
-        """
-        with self.reader() as con:
-            rows = con.execute(sql, params).fetchall()
-        return [ImpactHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7]), bool(r[8])) for r in rows]
-
-    def log(
-        self,
-        *,
-        since: datetime | None = None,
-        model: str | None = None,
-        spec: str | None = None,
-        signer: str | None = None,
-        limit: int = 50,
-    ) -> list[LogEntry]:
-        conds: list[str] = []
-        params: list[Any] = []
-        if since is not None:
-            conds.append("b.finished_on >= ?")
-            params.append(since)
-        if model is not None:
-            conds.append("(b.model_id = ? OR b.model_provider || '/' || b.model_id = ?)")
-            params += [model, model]
-        if signer is not None:
-            conds.append("starts_with(b.signer_keyid, ?)")
-            params.append(signer)
-        if spec is not None:
-            where, extra = member_match(spec)
-            conds.append(f"b.build_id IN (SELECT build_id FROM spec_members WHERE {where})")
-            params += extra
-        sql = f"""
-        WITH page AS (
-            SELECT b.build_id, b.finished_on, b.target, b.recipe_name, b.model_id, b.chain_cfs, b.signer_keyid
-            FROM builds b {"WHERE " + " AND ".join(conds) if conds else ""}
-            ORDER BY b.finished_on DESC NULLS LAST, b.build_id DESC LIMIT ?),
-        t AS (SELECT build_id, list(DISTINCT result) AS results FROM tests
-              WHERE build_id IN (SELECT build_id FROM page) GROUP BY build_id),
-        s AS (SELECT build_id, count(*) AS n FROM subjects
-              WHERE build_id IN (SELECT build_id FROM page) GROUP BY build_id)
-        SELECT page.*, t.results, coalesce(s.n, 0)
-        FROM page LEFT JOIN t USING (build_id) LEFT JOIN s USING (build_id)
-        ORDER BY page.finished_on DESC NULLS LAST, page.build_id DESC
-        """
-        with self.reader() as con:
-            rows = con.execute(sql, [*params, limit]).fetchall()
-        return [
-            LogEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _worst(r[7] or []), int(r[8])) for r in rows
-        ]
-
-    def build(self, build_id: str) -> BuildRecord:
-        with self.reader() as con:
-            return _build_record(con, self.workspace, build_id)
-
-    def show(self, build_id: str) -> BuildDetail:
-        with self.reader() as con:
-            found = [
-                r[0]
-                for r in con.execute("SELECT build_id FROM builds WHERE build_id = ?", [build_id]).fetchall()
-            ]
-            if not found:
-                found = [
-                    r[0]
-                    for r in con.execute(
-                        "SELECT build_id FROM builds WHERE starts_with(build_id, ?) "
-                        "ORDER BY build_id LIMIT 2",
-                        [build_id],
-                    ).fetchall()
-                ]
-            if len(found) != 1:
-                why = "matches several builds; give more of it" if found else "is not in the ledger"
-                raise BuildNotFound(f"build {build_id!r} {why}", hint="list builds with `ledger log`")
-            record = _build_record(con, self.workspace, found[0])
-            envs = con.execute(
-                "SELECT seq, envelope_sha256, predicate_type, signer, source, source_line FROM envelopes "
-                "WHERE build_id = ? ORDER BY seq",
-                [record.build_id],
-            ).fetchall()
-            events = con.execute(
-                "SELECT seq, time, type, turn, tool, command, files FROM events "
-                "WHERE build_id = ? ORDER BY seq",
-                [record.build_id],
-            ).fetchall()
-        return BuildDetail(
-            record,
-            tuple(EnvelopeInfo(*e) for e in envs),
-            tuple(EventInfo(e[0], e[1], e[2], e[3], e[4], e[5], tuple(e[6] or ())) for e in events),
-        )
-
-    def sql(self, query: str) -> SqlResult:
-        """Run a read-only query: writes, ATTACH, COPY and file access are refused."""
-        import duckdb
-
-        with self.reader(sandboxed=True) as con:
-            try:
-                statements = con.extract_statements(query)
-            except duckdb.Error as exc:
-                raise InputError(f"SQL does not parse: {exc}") from None
-            if not statements:
-                raise InputError("no SQL statement given")
-            for st in statements:
-                kind = st.type.name
-                if kind not in _READ_ONLY_TYPES:
-                    raise ReadOnlyQuery(
-                        f"`ledger sql` is read-only: refusing a {kind} statement",
-                        hint="the ledger changes only through `ledger ingest`; query it with SELECT",
-                    )
-            try:
-                result = None
-                for st in statements:
-                    result = con.execute(st.query)
-                assert result is not None
-                columns = tuple(d[0] for d in result.description or [])
-                rows = tuple(tuple(r) for r in result.fetchall())
-            except duckdb.Error as exc:
-                raise InputError(f"query failed: {exc}") from None
-        return SqlResult(columns, rows)
-
-    def export_parquet(self, directory: Path) -> list[ExportedTable]:
-        """One Parquet file per table, each written to a temp name and renamed into place."""
-        directory.mkdir(parents=True, exist_ok=True)
-        out = []
-        with self.reader() as con:
-            for table in schema.ALL_TABLES:
-                final = directory / f"{table.name}.parquet"
-                tmp = directory / f".{table.name}.parquet.tmp"
-                order = ", ".join(table.column_names[:3])
-                target = str(tmp).replace("'", "''")
-                _run(
-                    con, f"COPY (SELECT * FROM {table.name} ORDER BY {order}) TO '{target}' (FORMAT parquet)"
-                )
-                os.replace(tmp, final)
-                rows = _scalar(con, f"SELECT count(*) FROM {table.name}")
-                out.append(ExportedTable(table.name, str(final), rows))
-        fsync_dir(directory)
-        return out
-
-    def leaf_hashes(self) -> list[bytes]:
-        with self.reader() as con:
-            return [
-                bytes.fromhex(r[0])
-                for r in con.execute("SELECT leaf_hash FROM log ORDER BY leaf_index").fetchall()
-            ]
-
-    def table(self, name: str) -> pa.Table:
-        table = schema.TABLES_BY_NAME[name]
-        with self.reader() as con:
-            return con.sql(f"SELECT {', '.join(table.column_names)} FROM {table.name}").to_arrow_table()
-
     def record_checkpoint(self, tree_size: int, root_hash: str, origin: str, note: str, file: str) -> None:
         with self.writer() as con:
             _run(
@@ -649,16 +448,6 @@ class DuckDBStore:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    rows = con.execute(sql).fetchall()
-    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> None:
-    """Execute a statement and drain its result (DuckDB refuses new work while one is pending)."""
-    con.execute(sql, params).fetchall()
 
 
 def _bulk_insert(
@@ -733,105 +522,3 @@ def _import_checkpoints(con: duckdb.DuckDBPyConnection, workspace: Workspace) ->
             "(SELECT 1 FROM checkpoints WHERE note = ?)",
             [cp.tree_size, cp.root_hash.hex(), cp.origin, text, path.name, text],
         )
-
-
-def _worst(results: Sequence[str]) -> str:
-    if not results:
-        return "NONE"
-    for worst in ("FAILED", "WARNED"):
-        if worst in results:
-            return worst
-    return "PASSED"
-
-
-def member_match(node: str) -> tuple[str, list[Any]]:
-    """SQL condition on ``spec_members`` for "the chain includes this node", qualifier-aware.
-
-    ``SPEC/a`` matches members SPEC/a (any qualifier) and every descendant SPEC/a/…;
-    ``SPEC/a(q)`` matches SPEC/a(q) and unqualified SPEC/a (whose text contains section q).
-    Wrapped labels (``AGENT[SPEC/a]``, ``INPUT[…]``) count as their inner node.
-    """
-    from ledger.spec.names import parse_logical_name
-    from ledger.store.derive import split_label
-
-    name, qualifier = split_label(node.strip())
-    parsed = parse_logical_name(name if qualifier is None else f"{name}({qualifier})")
-    if qualifier is None:
-        return "(node = ? OR starts_with(node, ?))", [parsed.name, parsed.name.rstrip("/") + "/"]
-    return "(node = ? AND (qualifier IS NULL OR qualifier = ?))", [parsed.name, qualifier]
-
-
-_HEX = re.compile(r"[0-9a-f]{64}")
-_BUILD_COLUMNS = (
-    "build_id",
-    "build_type",
-    "recipe_name",
-    "recipe_sha256",
-    "target",
-    "chain_cfs",
-    "chain_sha256",
-    "sandbox",
-    "model_provider",
-    "model_id",
-    "model_endpoint",
-    "seed",
-    "temperature",
-    "max_tokens",
-    "builder_version",
-    "started_on",
-    "finished_on",
-    "signer_keyid",
-    "envelope_sha256",
-    "trajectory_sha256",
-)
-
-
-_BUILD_QUERY = f"""
-SELECT
-  (SELECT list(struct_pack({", ".join(_BUILD_COLUMNS)})) FROM builds WHERE build_id = $b),
-  (SELECT list(struct_pack(name, sha256) ORDER BY name) FROM subjects WHERE build_id = $b),
-  (SELECT list(struct_pack(position, label, role, file, sha256, cfs_hash) ORDER BY position)
-     FROM spec_members WHERE build_id = $b),
-  (SELECT list(struct_pack(kind, name, uri, version, sha256) ORDER BY kind, name)
-     FROM dependencies WHERE build_id = $b),
-  (SELECT list(struct_pack(result, command, passed, failed, warned, failed_tests, signer_keyid,
-                           envelope_sha256) ORDER BY envelope_sha256) FROM tests WHERE build_id = $b),
-  (SELECT list(struct_pack(sha256, events, turns, tool_calls, first_time, last_time, last_type))
-     FROM trajectories WHERE build_id = $b)
-"""
-
-
-def _build_record(con: duckdb.DuckDBPyConnection, workspace: Workspace, build_id: str) -> BuildRecord:
-    """One build and everything attached to it, in one round trip: each part is a point
-    lookup on an ART index; DuckDB's per-statement overhead (~1 ms) dominates otherwise."""
-    from ledger.objects import ObjectStore
-
-    found, subjects, members, deps, tests, traj = con.execute(_BUILD_QUERY, {"b": build_id}).fetchall()[0]
-    if not found:
-        raise BuildNotFound(f"build {build_id!r} is not in the ledger")
-    head: dict[str, Any] = dict(found[0])
-    traj_sha = head.pop("trajectory_sha256")
-    signer = con.execute(
-        "SELECT signer FROM envelopes WHERE envelope_sha256 = ?", [head["envelope_sha256"]]
-    ).fetchall()
-    head["signer"] = signer[0][0] if signer else "(envelope row missing)"
-    objects = ObjectStore(workspace.objects_dir)
-    trajectory = (
-        TrajectoryInfo(traj[0]["sha256"], True, *list(traj[0].values())[1:])
-        if traj
-        else TrajectoryInfo(traj_sha, False, None, None, None, None, None, None)
-    )
-    return BuildRecord(
-        **head,
-        subjects=tuple(SubjectInfo(x["name"], x["sha256"]) for x in subjects or ()),
-        members=tuple(
-            MemberInfo(
-                **m,
-                text_stored=bool(m["sha256"] and _HEX.fullmatch(m["sha256"]) and objects.has(m["sha256"])),
-            )
-            for m in members or ()
-        ),
-        dependencies=tuple(DependencyInfo(**d) for d in deps or ()),
-        tests=tuple(TestInfo(**{**t, "failed_tests": tuple(t["failed_tests"] or ())}) for t in tests or ()),
-        trajectory=trajectory,
-    )

@@ -22,13 +22,6 @@ from typing import TYPE_CHECKING, Any
 from ledger.errors import ConfigError, InputError, StoreError
 from ledger.fsutil import fsync_dir
 from ledger.store import pg_schema, pg_write, schema
-from ledger.store.duckdb_store import (
-    _BUILD_COLUMNS,
-    BuildNotFound,
-    ReadOnlyQuery,
-    _worst,
-    member_match,
-)
 from ledger.store.model import (
     BuildDetail,
     BuildRecord,
@@ -46,6 +39,13 @@ from ledger.store.model import (
     TestInfo,
     TraceResult,
     TrajectoryInfo,
+)
+from ledger.store.queries import (
+    BUILD_COLUMNS,
+    BuildNotFound,
+    ReadOnlyQuery,
+    member_match,
+    worst_result,
 )
 
 if TYPE_CHECKING:
@@ -423,7 +423,8 @@ class PostgresStore:
         """
         rows = self.con.execute(sql, [*params, limit]).fetchall()
         return [
-            LogEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _worst(r[7] or []), int(r[8])) for r in rows
+            LogEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], worst_result(r[7] or []), int(r[8]))
+            for r in rows
         ]
 
     def build(self, build_id: str) -> BuildRecord:
@@ -469,7 +470,7 @@ class PostgresStore:
 
         con = self.con
         b = (build_id,)
-        head_cols = ", ".join(f"b.{c}" for c in _BUILD_COLUMNS)
+        head_cols = ", ".join(f"b.{c}" for c in BUILD_COLUMNS)
         with con.pipeline():
             parts = [
                 con.execute(
@@ -503,7 +504,7 @@ class PostgresStore:
         found, subjects, members, deps, tests, traj = (p.fetchall() for p in parts)
         if not found:
             raise BuildNotFound(f"build {build_id!r} is not in the ledger")
-        head: dict[str, Any] = dict(zip(_BUILD_COLUMNS, found[0][:-1], strict=True))
+        head: dict[str, Any] = dict(zip(BUILD_COLUMNS, found[0][:-1], strict=True))
         head["signer"] = found[0][-1] or "(envelope row missing)"
         traj_sha = head.pop("trajectory_sha256")
         objects = ObjectStore(self.workspace.objects_dir)

@@ -15,8 +15,8 @@ import pytest
 
 from ledger.cli.store import export, impact, log, show, sql, trace
 from ledger.errors import InputError
-from ledger.store.duckdb_store import ReadOnlyQuery
 from ledger.store.impact import impact as run_impact
+from ledger.store.queries import ReadOnlyQuery
 from tests.store.conftest import Fixture, LedgerWorkspace, invoke, make_workspace
 from tests.store_pg.cluster import pg_server, pg_url  # noqa: F401  (fixtures)
 
