@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ledger.workspace import Workspace
 
 BATCH_ENVELOPES = 20_000
+DIGEST_PAGE = 50_000  # digests per round trip when push/pull compare what each side holds
 _PROV = "https://slsa.dev/provenance/v1"
 
 
@@ -369,8 +370,17 @@ class PostgresStore(PostgresQueries):
                     break
         return new
 
-    def object_digests(self) -> list[str]:
-        return [bytes(r[0]).hex() for r in self.con.execute("SELECT sha256 FROM objects ORDER BY sha256")]
+    def object_digests(self) -> Iterator[str]:
+        """Every object digest, page by page (keyset on the primary key): flat memory at millions."""
+        last = b""
+        while True:
+            rows = self.con.execute(
+                "SELECT sha256 FROM objects WHERE sha256 > %s ORDER BY sha256 LIMIT %s", (last, DIGEST_PAGE)
+            ).fetchall()
+            yield from (bytes(r[0]).hex() for r in rows)
+            if len(rows) < DIGEST_PAGE:
+                return
+            last = bytes(rows[-1][0])
 
     def get_objects(self, digests: Sequence[str]) -> list[tuple[str, bytes]]:
         rows = self.con.execute(
@@ -378,8 +388,18 @@ class PostgresStore(PostgresQueries):
         )
         return [(bytes(r[0]).hex(), bytes(r[1])) for r in rows]
 
-    def envelope_digests(self) -> list[str]:
-        return [r[0] for r in self.con.execute("SELECT envelope_sha256 FROM envelopes ORDER BY seq")]
+    def envelope_digests(self) -> Iterator[str]:
+        """Every envelope digest in ledger order, page by page (keyset on the unique ``seq``)."""
+        last = -1
+        while True:
+            rows = self.con.execute(
+                "SELECT seq, envelope_sha256 FROM envelopes WHERE seq > %s ORDER BY seq LIMIT %s",
+                (last, DIGEST_PAGE),
+            ).fetchall()
+            yield from (r[1] for r in rows)
+            if len(rows) < DIGEST_PAGE:
+                return
+            last = int(rows[-1][0])
 
     def envelopes(self, digests: Sequence[str]) -> list[tuple[str, str | None, str]]:
         """(envelope digest, build id, canonical raw envelope) in ledger order."""

@@ -13,7 +13,7 @@ import pytest
 from ledger.cli.store import trace
 from ledger.cli.team import pull, push
 from ledger.errors import ConfigError
-from ledger.store import open_store, store_settings
+from ledger.store import open_store, postgres_store, store_settings
 from ledger.store.postgres_store import PostgresStore
 from tests.store.conftest import Fixture, LedgerWorkspace, invoke, make_workspace, sign_fixture_builds
 
@@ -61,11 +61,25 @@ def test_push_then_pull_gives_the_teammate_the_same_answers(
     assert (again["objects_downloaded"], again["envelopes_written"], again["ingest"]) == (0, 0, None)
 
 
+def test_digest_listings_page_through_the_whole_team_ledger(
+    pushed: tuple[Fixture, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fx, url = pushed
+    team = PostgresStore(fx.lw.ws, url=url)
+    whole_objects, whole_envelopes = list(team.object_digests()), list(team.envelope_digests())
+    monkeypatch.setattr(postgres_store, "DIGEST_PAGE", 2)  # 8 envelopes: five round trips
+    assert list(team.object_digests()) == whole_objects == sorted(whole_objects)
+    assert list(team.envelope_digests()) == whole_envelopes
+    assert team.sql("SELECT envelope_sha256 FROM envelopes ORDER BY seq").rows == tuple(
+        (d,) for d in whole_envelopes
+    )
+
+
 def test_pushing_twice_changes_nothing(pushed: tuple[Fixture, str]) -> None:
     fx, url = pushed
     team = PostgresStore(fx.lw.ws, url=url)
     before = {t: team.table(t).num_rows for t in ("envelopes", "events", "log")}
-    objects = team.object_digests()
+    objects = list(team.object_digests())
     result = invoke(push, "--url", url, "-w", str(fx.lw.root), "--json")
     report = json.loads(result.stdout)
     assert result.code == 0
@@ -75,7 +89,7 @@ def test_pushing_twice_changes_nothing(pushed: tuple[Fixture, str]) -> None:
         8,
     )
     assert {t: team.table(t).num_rows for t in before} == before
-    assert team.object_digests() == objects
+    assert list(team.object_digests()) == objects
 
 
 def test_a_tampered_envelope_is_rejected_on_push(tmp_path: Path, pg_url: str) -> None:
