@@ -38,6 +38,7 @@ from ledger.store.queries import (
     READ_ONLY_TYPES,
     BuildNotFound,
     ReadOnlyQuery,
+    log_filter,
     member_match,
     worst_result,
 )
@@ -103,25 +104,11 @@ class DuckDBQueries:
         signer: str | None = None,
         limit: int = 50,
     ) -> list[LogEntry]:
-        conds: list[str] = []
-        params: list[Any] = []
-        if since is not None:
-            conds.append("b.finished_on >= ?")
-            params.append(since)
-        if model is not None:
-            conds.append("(b.model_id = ? OR b.model_provider || '/' || b.model_id = ?)")
-            params += [model, model]
-        if signer is not None:
-            conds.append("starts_with(b.signer_keyid, ?)")
-            params.append(signer)
-        if spec is not None:
-            where, extra = member_match(spec)
-            conds.append(f"b.build_id IN (SELECT build_id FROM spec_members WHERE {where})")
-            params += extra
+        where, params = log_filter(since=since, model=model, spec=spec, signer=signer)
         sql = f"""
         WITH page AS (
             SELECT b.build_id, b.finished_on, b.target, b.recipe_name, b.model_id, b.chain_cfs, b.signer_keyid
-            FROM builds b {"WHERE " + " AND ".join(conds) if conds else ""}
+            FROM builds b {where}
             ORDER BY b.finished_on DESC NULLS LAST, b.build_id DESC LIMIT ?),
         t AS (SELECT build_id, list(DISTINCT result) AS results FROM tests
               WHERE build_id IN (SELECT build_id FROM page) GROUP BY build_id),

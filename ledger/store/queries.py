@@ -4,6 +4,7 @@ results fold into one verdict, which build columns a record carries, and the que
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ledger.errors import InputError
@@ -67,3 +68,25 @@ BUILD_COLUMNS = (
     "envelope_sha256",
     "trajectory_sha256",
 )
+
+
+def log_filter(
+    *, since: datetime | None, model: str | None, spec: str | None, signer: str | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (``?`` placeholders, builds aliased ``b``) for ``ledger log``'s filters."""
+    conds: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        conds.append("b.finished_on >= ?")
+        params.append(since)
+    if model is not None:
+        conds.append("(b.model_id = ? OR b.model_provider || '/' || b.model_id = ?)")
+        params += [model, model]
+    if signer is not None:
+        conds.append("starts_with(b.signer_keyid, ?)")
+        params.append(signer)
+    if spec is not None:
+        where, extra = member_match(spec)
+        conds.append(f"b.build_id IN (SELECT build_id FROM spec_members WHERE {where})")
+        params += extra
+    return ("WHERE " + " AND ".join(conds) if conds else ""), params
