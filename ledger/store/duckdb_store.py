@@ -188,19 +188,10 @@ class DuckDBStore(DuckDBQueries):
         ``order`` (envelope digest → leaf index) keeps an earlier ledger order on reindex;
         envelopes it does not list follow in file order.
         """
-        from ledger.store.verifier import check_lines, key_material
+        from ledger.store.verifier import check_lines, ingest_keys
 
         items = self._collect(paths)
-        policy = self.policy
-        if not policy.keys and not quarantine and items:
-            from ledger.errors import ConfigError
-
-            raise ConfigError(
-                "the trust policy lists no keys, so every envelope would be rejected",
-                file=str(self.workspace.config_path),
-                hint='add [[trust.keys]] path = "keys/<name>.pub", or pass --quarantine',
-            )
-        keys = key_material(policy, self.workspace)
+        keys = ingest_keys(self.policy, self.workspace, quarantine=quarantine, lines=bool(items))
         objects = self.workspace.objects_dir
         done = envelopes = 0
         totals = {"accepted": 0, "duplicates": 0, "quarantined": 0, "builds": 0, "texts": 0}
@@ -479,18 +470,9 @@ def _drop_conflicts(
         ).fetchall()
     }
     con.unregister("candidate_ids")
-    keep, conflicts = [], []
-    for a in fresh:
-        if a.envelope_sha256 in provs and a.build_id is not None:
-            other = owner.get(a.build_id)
-            if other is not None and other != a.envelope_sha256:
-                conflicts.append(
-                    (a, f"build {a.build_id} already has a different provenance (envelope {other[:12]}…)")
-                )
-                continue
-            owner[a.build_id] = a.envelope_sha256
-        keep.append(a)
-    return keep, conflicts
+    from ledger.store.verifier import split_conflicts
+
+    return split_conflicts(fresh, owner)
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, failed: list[Failed]) -> int:

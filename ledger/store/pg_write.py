@@ -91,18 +91,9 @@ def drop_conflicts(
             (list({b for b in provs.values() if b is not None}),),
         )
     }
-    keep, conflicts = [], []
-    for a in fresh:
-        if a.envelope_sha256 in provs and a.build_id is not None:
-            other = owner.get(a.build_id)
-            if other is not None and other != a.envelope_sha256:
-                conflicts.append(
-                    (a, f"build {a.build_id} already has a different provenance (envelope {other[:12]}…)")
-                )
-                continue
-            owner[a.build_id] = a.envelope_sha256
-        keep.append(a)
-    return keep, conflicts
+    from ledger.store.verifier import split_conflicts
+
+    return split_conflicts(fresh, owner)
 
 
 def quarantine_failed(con: psycopg.Connection[tuple[Any, ...]], failed: list[Failed]) -> int:

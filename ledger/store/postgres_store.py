@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import ConfigError, StoreError
+from ledger.errors import StoreError
 from ledger.store import pg_schema, pg_write, schema
 from ledger.store.model import (
     IngestReport,
@@ -191,18 +191,11 @@ class PostgresStore(PostgresQueries):
         ``extra`` lines are verified and added like file lines; ``replace`` (reindex) empties
         the derived tables inside the same transaction that refills them.
         """
-        from ledger.store.verifier import check_lines, key_material
+        from ledger.store.verifier import check_lines, ingest_keys
 
         files = self._collect(paths)
         items: list[Item] = [*extra, *files]
-        policy = self.policy
-        if not policy.keys and not quarantine and items:
-            raise ConfigError(
-                "the trust policy lists no keys, so every envelope would be rejected",
-                file=str(self.workspace.config_path),
-                hint='add [[trust.keys]] path = "keys/<name>.pub", or pass --quarantine',
-            )
-        keys = key_material(policy, self.workspace)
+        keys = ingest_keys(self.policy, self.workspace, quarantine=quarantine, lines=bool(items))
         objects = self.workspace.objects_dir
         totals = {"accepted": 0, "duplicates": 0, "quarantined": 0, "builds": 0, "texts": 0}
         rejected: list[Rejection] = []

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.attest.dsse import PAYLOAD_TYPE, Envelope, parse_envelope
+from ledger.attest.statement import PROVENANCE_TYPE
 from ledger.digest import sha256_hex
 from ledger.errors import InputError, LedgerError
 from ledger.store.derive import Rows, derive_rows, envelope_canonical, leaf_hash, read_payload
@@ -116,6 +117,40 @@ class ChunkResult:
     outcomes: list[Outcome]
     tables: dict[str, pa.Table]
     items: int  # files and lines consumed, for progress
+
+
+def ingest_keys(
+    policy: TrustPolicy, workspace: Workspace, *, quarantine: bool, lines: bool
+) -> tuple[KeyMaterial, ...]:
+    """The keys an ingest checks against; refuses to start when nothing could be accepted."""
+    if not policy.keys and not quarantine and lines:
+        from ledger.errors import ConfigError
+
+        raise ConfigError(
+            "the trust policy lists no keys, so every envelope would be rejected",
+            file=str(workspace.config_path),
+            hint='add [[trust.keys]] path = "keys/<name>.pub", or pass --quarantine',
+        )
+    return key_material(policy, workspace)
+
+
+def split_conflicts(
+    fresh: list[Accepted], owner: dict[str, str]
+) -> tuple[list[Accepted], list[tuple[Accepted, str]]]:
+    """One provenance per build id: ``owner`` maps the build ids already in the ledger to their
+    provenance envelope; a second, different provenance for an id is a conflict, not a row."""
+    keep, conflicts = [], []
+    for a in fresh:
+        if a.predicate_type == PROVENANCE_TYPE and a.build_id is not None:
+            other = owner.get(a.build_id)
+            if other is not None and other != a.envelope_sha256:
+                conflicts.append(
+                    (a, f"build {a.build_id} already has a different provenance (envelope {other[:12]}…)")
+                )
+                continue
+            owner[a.build_id] = a.envelope_sha256
+        keep.append(a)
+    return keep, conflicts
 
 
 def key_material(policy: TrustPolicy, workspace: Workspace | None = None) -> tuple[KeyMaterial, ...]:
