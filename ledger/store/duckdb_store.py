@@ -238,6 +238,8 @@ class DuckDBStore(DuckDBQueries):
         if not items or not self.db_path.exists():
             return {}
         sources = pa.table({"source": pa.array(sorted({i.source for i in items}), pa.string())})
+        import duckdb
+
         with self.reader() as con:
             con.register("wanted_sources", sources)
             try:
@@ -245,6 +247,8 @@ class DuckDBStore(DuckDBQueries):
                     "SELECT source, list(envelope_sha256) FROM envelopes "
                     "WHERE source IN (SELECT source FROM wanted_sources) GROUP BY source"
                 ).fetchall()
+            except duckdb.CatalogException:
+                return {}  # a database file without our tables yet: nothing is known
             finally:
                 con.unregister("wanted_sources")
         return {source: frozenset(shas) for source, shas in rows}

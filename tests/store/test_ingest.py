@@ -76,6 +76,16 @@ def test_re_ingesting_a_directory_skips_signature_checks_of_what_the_ledger_hold
     assert read_all(store, TABLES) == before
 
 
+def test_an_existing_database_file_without_tables_is_filled(lw: LedgerWorkspace) -> None:
+    import duckdb
+
+    sign_fixture_builds(lw)
+    lw.ws.db_path.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(lw.ws.db_path)).close()  # e.g. created by the duckdb CLI
+    report = lw.store().ingest([lw.ws.attestations_dir])
+    assert (report.accepted, report.duplicates, report.rejected) == (8, 0, ())
+
+
 def test_an_untrusted_signer_is_rejected_with_the_reason_and_adds_nothing(lw: LedgerWorkspace) -> None:
     stranger = generate_key("ed25519", lw.root / "stranger.pem", passphrase=None)
     lw.build("b-evil", "SPEC/textkit/roman", b"evil\n", signer=load_signer(stranger.private_path))
