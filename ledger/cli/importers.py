@@ -28,6 +28,7 @@ FORMATS: dict[str, str] = {
     "mini-swe-agent": "mini-swe-agent .traj.json (mini-swe-agent-1.1 or a bare message list).",
     "inspect": "inspect_ai eval log (.eval ZIP or .json).",
     "openhands": "OpenHands event list (saved trajectory).",
+    "otel-genai": "OpenTelemetry GenAI: OTLP/JSON trace export (gen_ai.* spans) or a GenAI message list.",
 }
 
 

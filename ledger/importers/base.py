@@ -9,6 +9,7 @@ what it had to skip. Nothing is dropped without a ``Skipped`` entry saying where
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -160,7 +161,15 @@ class Sink:
             self.start({})
         self.at(when)
         clean = {k: v for k, v in data.items() if v is not None}
-        self._writer.emit(type.value, clean)
+        try:
+            self._writer.emit(type.value, clean)
+        except ValueError as exc:
+            if "not representable in JSON" not in str(exc):
+                raise
+            # integers beyond 2**53, NaN, lone surrogates: canonical JSON cannot hold them, so
+            # they are kept as text (rare; counted) rather than losing the event or the import
+            self._writer.emit(type.value, _representable(clean))
+            self.stats["values_kept_as_text"] += 1
         self.counts[type.value] += 1
 
     # -- typed helpers -------------------------------------------------------------------
@@ -259,6 +268,26 @@ def str_or(value: Any, default: str) -> str:
 
 def lst(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+_SAFE_INT = 2**53 - 1
+
+
+def _representable(value: Any) -> Any:
+    """``value`` with what RFC 8785 JSON cannot hold turned into text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, Mapping):
+        return {_representable(str(k)): _representable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_representable(v) for v in value]
+    return str(value)
 
 
 def _opt_str(value: Any) -> str | None:

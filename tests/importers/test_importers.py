@@ -244,6 +244,66 @@ CASES = [
         1,
         1,
     ),
+    # agent_trace.otlp.json: 7 spans. invoke_agent -> note; 3 chat spans -> 3 model_request +
+    # 3 model_response; their outputs name call_1 and call_2 -> 2 tool_call; execute_tool call_1
+    # (result recorded) -> tool_result; execute_tool call_2 (no result) -> its tool_result comes
+    # from the third request's history -> 2 paired; the HTTP span has no gen_ai.* -> counted only.
+    (
+        "otel-genai/agent_trace.otlp.json",
+        "otel-genai",
+        {
+            "build_start": 1,
+            "note": 1,
+            "model_request": 3,
+            "model_response": 3,
+            "tool_call": 2,
+            "tool_result": 2,
+            "build_end": 1,
+        },
+        2,
+        0,
+        0,
+        0,
+    ),
+    # legacy_events_and_flattened.otlp.jsonl: span e1 (messages as events: system + user, one
+    # gen_ai.choice calling ls) -> model_request, model_response, tool_call call_ls; span e2
+    # (flattened prompt: user, assistant call_ls, tool answer; completion) -> model_request
+    # (whose history answers call_ls -> tool_result, paired) + model_response; "not a span" -> skipped.
+    (
+        "otel-genai/legacy_events_and_flattened.otlp.jsonl",
+        "otel-genai",
+        {
+            "build_start": 1,
+            "model_request": 2,
+            "model_response": 2,
+            "tool_call": 1,
+            "tool_result": 1,
+            "build_end": 1,
+        },
+        1,
+        0,
+        0,
+        1,
+    ),
+    # conversation.messages.json: system + user -> model_request; assistant (reasoning +
+    # call_r) -> model_response + tool_call; tool answer -> model_request with tool_result
+    # (paired); assistant text -> model_response; the last message has no parts -> skipped.
+    (
+        "otel-genai/conversation.messages.json",
+        "otel-genai",
+        {
+            "build_start": 1,
+            "model_request": 2,
+            "model_response": 2,
+            "tool_call": 1,
+            "tool_result": 1,
+            "build_end": 1,
+        },
+        1,
+        0,
+        0,
+        1,
+    ),
 ]
 
 
@@ -438,3 +498,51 @@ def test_malformed_lines_are_counted_not_dropped(store: ObjectStore) -> None:
     assert result.event_counts["model_request"] == 2 and result.event_counts["model_response"] == 1
     end = json.loads(store.get_bytes(result.trajectory_sha256).splitlines()[-1])
     assert end["data"]["skipped"] == 2
+
+
+def test_otel_messages_follow_the_semantic_conventions_schemas() -> None:
+    import jsonschema
+
+    folder = ASSETS / "otel-genai"
+    inputs = json.loads((folder / "gen-ai-input-messages.json").read_text())
+    outputs = json.loads((folder / "gen-ai-output-messages.json").read_text())
+    messages = json.loads((folder / "conversation.messages.json").read_text())
+    jsonschema.validate(messages[:-1], inputs)  # the last one is the deliberately old shape
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(messages, inputs)
+    export = json.loads((folder / "agent_trace.otlp.json").read_text())
+    for span in export["resourceSpans"][0]["scopeSpans"][0]["spans"]:
+        attrs = {a["key"]: a["value"].get("stringValue") for a in span["attributes"]}
+        if "gen_ai.input.messages" in attrs:
+            jsonschema.validate(json.loads(attrs["gen_ai.input.messages"]), inputs)
+            jsonschema.validate(json.loads(attrs["gen_ai.output.messages"]), outputs)
+
+
+def test_otel_span_details_reach_the_trajectory(store: ObjectStore) -> None:
+    result = _import(store, "otel-genai/agent_trace.otlp.json")
+    assert result.session_id == "conv-42"
+    assert [m.to_json() for m in result.models] == [
+        {"id": "claude-sonnet-4-5-20250929", "provider": "anthropic", "endpoint": "api.anthropic.com:443"}
+    ]
+    assert result.stats == {"spans_without_gen_ai": 1}
+    events = _events(store, result)
+    assert [e["time"] for e in events] == sorted(e["time"] for e in events)  # ordered by span start
+    results = {e["data"]["id"]: e["data"] for e in events if e["type"] == "tool_result"}  # type: ignore[index]
+    assert results["call_1"]["output"] == "wrote 12 bytes"
+    assert results["call_2"]["output"] == "hi\n"  # not on its span: from the next request
+    response = next(e["data"] for e in events if e["type"] == "model_response")
+    assert response["usage"] == {"input_tokens": 30, "output_tokens": 40}  # type: ignore[index]
+    request = next(e["data"] for e in events if e["type"] == "model_request")
+    assert request["request"]["parameters"] == {"model": "claude-sonnet-4-5", "temperature": 0.0, "max_tokens": 1024}  # type: ignore[index]
+
+
+
+def test_values_canonical_json_cannot_hold_are_kept_as_text(store: ObjectStore) -> None:
+    messages = [
+        {"role": "user", "parts": [{"type": "text", "content": "go"}]},
+        {"role": "assistant", "parts": [{"type": "tool_call", "id": "c", "name": "f", "arguments": {"n": 2**70}}]},
+    ]
+    result = import_bytes(json.dumps(messages).encode(), "m.json", store, redactor=Redactor(environ={}))
+    assert result.format == "otel-genai" and result.stats["values_kept_as_text"] == 2  # response + call
+    call = next(e["data"] for e in _events(store, result) if e["type"] == "tool_call")
+    assert call["input"] == {"n": str(2**70)}  # type: ignore[index]
