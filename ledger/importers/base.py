@@ -262,6 +262,15 @@ def obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def key(value: Any) -> Any:
+    """``value`` fit for a set or dict lookup: JSON scalars as they are, anything else as its
+    JSON text. Ids and type names come from untrusted files; a list where a string belongs
+    must read as "no match", not crash the import with "unhashable type"."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def str_or(value: Any, default: str) -> str:
     return value if isinstance(value, str) else default
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, iter_json_lines, obj, text_of
+from ledger.importers.base import Sink, iter_json_lines, key, obj, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "claude-code"
@@ -52,7 +52,7 @@ def detect(data: bytes, filename: str) -> float:
         if "sessionId" in value and (isinstance(message, dict) or "uuid" in value):
             hits += 1
         elif (value.get("type") == "summary" and "leafUuid" in value) or (
-            value.get("type") in KNOWN_TYPES and "uuid" in value
+            key(value.get("type")) in KNOWN_TYPES and "uuid" in value
         ):
             hits += 0.8
     if not seen:
@@ -137,7 +137,7 @@ class _Converter:
         if rec.get("isSidechain"):
             out["sidechain"] = True
             out["agent_id"] = rec.get("agentId")
-        if rec.get("uuid") in self.abandoned:
+        if key(rec.get("uuid")) in self.abandoned:
             out["abandoned_branch"] = True
         return out
 
@@ -167,7 +167,7 @@ class _Converter:
                 self.last_time = rec.get("timestamp")
             if rec.get("isSidechain"):
                 self.sink.stats["sidechain_records"] += 1
-            if rec.get("uuid") in self.abandoned:
+            if key(rec.get("uuid")) in self.abandoned:
                 self.sink.stats["abandoned_branch_records"] += 1
             try:
                 if is_assistant:

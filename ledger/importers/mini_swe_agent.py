@@ -21,7 +21,7 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, load_json, obj, text_of
+from ledger.importers.base import Sink, key, load_json, obj, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "mini-swe-agent"
@@ -52,7 +52,7 @@ def detect(data: bytes, filename: str) -> float:
     if isinstance(doc, dict) and str(doc.get("trajectory_format", "")).startswith("mini-swe-agent"):
         return 1.0
     messages = _messages(doc)
-    if not messages or not all(isinstance(m, dict) and m.get("role") in _ROLES for m in messages[:20]):
+    if not messages or not all(isinstance(m, dict) and key(m.get("role")) in _ROLES for m in messages[:20]):
         return 0.0
     text = " ".join(text_of(m.get("content")) for m in messages[:4])
     if "mswea_bash_command" in text or any(marker in text for marker in SUBMIT_MARKERS):
@@ -144,7 +144,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
     last_output = None
     for i, msg in enumerate(messages):
         where = f"messages[{i}]"
-        if not isinstance(msg, dict) or msg.get("role") not in _ROLES:
+        if not isinstance(msg, dict) or key(msg.get("role")) not in _ROLES:
             sink.skip(where, "not a chat message; expected an object with role system/user/assistant/tool")
             continue
         role, when = msg["role"], _time(msg)

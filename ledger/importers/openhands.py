@@ -26,7 +26,7 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, load_json, obj, str_or
+from ledger.importers.base import Sink, key, load_json, obj, str_or
 from ledger.trajectory.events import EventType
 
 FORMAT = "openhands"
@@ -50,7 +50,7 @@ def _is_event(value: Any) -> bool:
     return (
         isinstance(value, dict)
         and ("action" in value or "observation" in value)
-        and (value.get("source") in _SOURCES or "id" in value)
+        and (key(value.get("source")) in _SOURCES or "id" in value)
     )
 
 
@@ -153,7 +153,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
             call_id = str_or(meta.get("tool_call_id"), f"event-{ev.get('id', i)}")
             name = str_or(meta.get("function_name"), action)
             sink.tool_call(call_id, name, args, when, action=action, event_id=ev.get("id"), source=source)
-            call_for_event[ev.get("id")] = call_id
+            call_for_event[key(ev.get("id"))] = call_id
             actions[call_id] = ev
             if action == "finish":
                 finished = ev
@@ -177,7 +177,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
             meta.get("tool_call_id") if isinstance(meta.get("tool_call_id"), str) else None
         )
         if result_id is None or result_id not in actions:
-            result_id = call_for_event.get(ev.get("cause"), result_id)
+            result_id = call_for_event.get(key(ev.get("cause")), result_id)
         if result_id is None and observation == "null":
             sink.note("observation:null", when, event_id=ev.get("id"), cause=ev.get("cause"))
             continue
