@@ -115,6 +115,11 @@ def _sub(value: Mapping[str, Any], key: str) -> dict[str, Any]:
     return inner if isinstance(inner, dict) else {}
 
 
+def _items(value: Any) -> list[Any]:
+    """An optional list field: absent, null or of another type reads as empty."""
+    return value if isinstance(value, list) else []
+
+
 def _digest(desc: Mapping[str, Any]) -> str | None:
     d = desc.get("digest")
     if isinstance(d, dict) and isinstance(d.get("sha256"), str):
@@ -146,7 +151,7 @@ def statement_build_id(statement: Mapping[str, Any]) -> str | None:
         meta = run.get("metadata") if isinstance(run, dict) else None
         return _opt_str(meta.get("invocationId")) if isinstance(meta, dict) else None
     if statement.get("predicateType") == TEST_RESULT_TYPE:
-        for desc in pred.get("configuration") or []:
+        for desc in _items(pred.get("configuration")):
             ann = desc.get("annotations") if isinstance(desc, dict) else None
             if isinstance(ann, dict) and isinstance(ann.get("invocationId"), str):
                 return str(ann["invocationId"])
@@ -217,7 +222,8 @@ def _provenance(
     chain = _sub(ext, "chain")
     builder = _sub(run, "builder")
     version = _sub(builder, "version")
-    byproducts = {str(b.get("name")): _digest(b) for b in run.get("byproducts") or [] if isinstance(b, dict)}
+    listed = _items(run.get("byproducts"))
+    byproducts = {str(b.get("name")): _digest(b) for b in listed if isinstance(b, dict)}
 
     model: dict[str, Any] = {}
     members: list[Row] = []
@@ -310,7 +316,7 @@ def _test_result(
     pred = f.obj(statement.get("predicate"), "predicate")
     result = f.text(pred.get("result"), "predicate.result")
     command = None
-    for desc in pred.get("configuration") or []:
+    for desc in _items(pred.get("configuration")):
         ann = desc.get("annotations") if isinstance(desc, dict) else None
         if isinstance(ann, dict) and isinstance(ann.get("command"), str):
             command = ann["command"]

@@ -292,7 +292,8 @@ def check_line(
         traj = None
         pred = statement.get("predicate")
         if isinstance(pred, dict) and isinstance(pred.get("runDetails"), dict):
-            for b in pred["runDetails"].get("byproducts") or []:
+            byproducts = pred["runDetails"].get("byproducts")
+            for b in byproducts if isinstance(byproducts, list) else []:
                 if isinstance(b, dict) and b.get("name") == "trajectory":
                     digest = b.get("digest", {}).get("sha256") if isinstance(b.get("digest"), dict) else None
                     traj = _read_trajectory(objects_root, digest if isinstance(digest, str) else None)

@@ -1,4 +1,4 @@
-"""Importers on type-confused JSON: real transcripts whose values are swapped for other types.
+"""Type-confused JSON: real transcripts and signed statements with values swapped for other types.
 
 Byte-level mutation (test_fuzz_parsers) mostly breaks the JSON itself; real files from other
 versions of an agent break differently: a list where an id was, an object where a role was,
@@ -102,3 +102,38 @@ def test_every_importer_survives_type_confused_transcripts(count: int, tmp_path:
         clean_errors=outcomes["error"],
     )
     assert outcomes["ok"] > count // 10, outcomes  # the confusion is mild enough to reach deep code
+
+
+@pytest.mark.parametrize(
+    "count", [pytest.param(300, id="fast"), pytest.param(3000, id="slow", marks=pytest.mark.slow)]
+)
+def test_ingest_survives_signed_statements_with_confused_types(count: int, tmp_path: Path) -> None:
+    """A trusted signer can still sign nonsense: each such envelope is accepted with the rows
+    that make sense or rejected with a reason, and never takes the whole ingest down."""
+    from ledger.attest.dsse import PAYLOAD_TYPE, read_envelope_file
+    from ledger.attest.policy import load_trust_policy
+    from ledger.attest.signers import load_signer
+    from ledger.attest.views import read_statement
+    from ledger.store.verifier import Failed, RawLine, _Checker, check_line, key_material
+    from tests.store.conftest import make_workspace, sign_fixture_builds
+
+    lw = make_workspace(tmp_path / "ws")
+    sign_fixture_builds(lw)
+    signer = load_signer(next((lw.root / "keys").glob("*.pem")))
+    statements = [
+        json.loads(line.envelope.payload)
+        for path in sorted(lw.ws.attestations_dir.glob("*.intoto.jsonl"))
+        for line in read_envelope_file(path)
+    ]
+    checker = _Checker(key_material(load_trust_policy(lw.ws)))
+    rnd = random.Random(count)
+    outcomes = {"accepted": 0, "rejected": 0}
+    for _ in range(count):
+        payload = json.dumps(_confuse(rnd.choice(statements), rnd)).encode()
+        envelope = signer.sign_envelope(PAYLOAD_TYPE, payload).envelope
+        raw = json.dumps(envelope.to_dict()).encode()
+        outcome, _ = check_line(checker, RawLine("fuzz.intoto.jsonl", 1, raw), str(lw.ws.objects_dir))
+        outcomes["rejected" if isinstance(outcome, Failed) else "accepted"] += 1
+        clean_outcome(partial(read_statement, payload, file="fuzz", line=1))  # what `verify` reads
+    record("fuzz", parser="signed statements (type-confused)", tried=count, **outcomes)
+    assert outcomes["accepted"] and outcomes["rejected"], outcomes
