@@ -11,11 +11,15 @@ a JSON string in older files) the model configuration. The format records no tim
 Each step → ``model_request`` (the ``query``, else the history messages since the last
 assistant turn), ``model_response``, ``tool_call`` + ``exec`` + ``tool_result`` for the action
 (id from the history's tool call when present, else ``step-N``), ``file_write`` for editing
-commands, and ``build_end`` from ``info``.
+commands, and ``build_end`` from ``info``. A file with only ``history`` (SWE-agent's
+demonstrations) is read as the same steps rebuilt from the chat: each assistant turn's
+``action``, answered by the next tool or user message; ``tool_calls`` given as text (JSON, or
+a Python ``repr`` in older demonstrations) are read as literals.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import shlex
 from collections.abc import Mapping
@@ -23,26 +27,41 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, load_json, lst, obj, str_or
+from ledger.importers.base import Sink, load_json, lst, obj, str_or, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "swe-agent"
 MEDIA_TYPE = "application/json"
-EXPECTED = "a SWE-agent .traj object with a 'trajectory' list"
+EXPECTED = "a SWE-agent .traj object with a 'trajectory' list (or, for demonstrations, a chat 'history')"
 # Commands that write the file they name (or the open file): SWE-agent's edit tools.
 _EDIT_COMMANDS = frozenset({"edit", "create", "insert", "append", "str_replace_editor", "edit_file"})
 _EDITOR_WRITES = frozenset({"create", "str_replace", "insert", "undo_edit"})
 
 
+def _is_chat_message(value: Any) -> bool:
+    """A SWE-agent history entry: role plus SWE-agent's own keys (agent, message_type)."""
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("role"), str)
+        and ("message_type" in value or "agent" in value)
+    )
+
+
 def detect(data: bytes, filename: str) -> float:
     head = data[:4096].lstrip()
-    if not head.startswith(b"{") or b'"trajectory"' not in data:
+    if not head.startswith(b"{") or (b'"trajectory"' not in data and b'"history"' not in data):
         return 0.0
     try:
         value = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         return 0.0
-    if not isinstance(value, dict) or not isinstance(value.get("trajectory"), list):
+    if not isinstance(value, dict):
+        return 0.0
+    if not isinstance(value.get("trajectory"), list):
+        # a history-only file (SWE-agent's demonstrations): the chat is the whole record
+        history = value.get("history")
+        if isinstance(history, list) and history and all(_is_chat_message(m) for m in history[:10]):
+            return 0.85 if filename.endswith(".traj") else 0.75
         return 0.0
     if str(value.get("trajectory_format", "")).startswith("mini-swe-agent"):
         return 0.0
@@ -139,12 +158,64 @@ def _end_status(exit_status: Any) -> str:
     return "failed"
 
 
+def _tool_calls(msg: Mapping[str, Any]) -> list[Any]:
+    """An assistant message's tool calls: a list, or (demonstration files) its JSON or Python
+    ``repr`` text, read as literals only."""
+    raw = msg.get("tool_calls")
+    if isinstance(raw, list) or not isinstance(raw, str):
+        return lst(raw)
+    try:
+        return lst(json.loads(raw))
+    except ValueError:
+        pass
+    try:
+        return lst(ast.literal_eval(raw))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return []
+
+
+def _steps_from_history(history: list[Any]) -> list[Any]:
+    """Steps rebuilt from the chat when a file has no ``trajectory``: each assistant turn with
+    its action, and the tool or user message that answered it as the observation."""
+    steps: list[Any] = []
+    for i, msg in enumerate(history):
+        if not (isinstance(msg, dict) and msg.get("role") == "assistant" and not msg.get("is_demo")):
+            continue
+        answer = history[i + 1] if i + 1 < len(history) else None
+        observation = (
+            text_of(answer.get("content"))
+            if isinstance(answer, dict) and answer.get("role") in ("tool", "user")
+            else None
+        )
+        steps.append(
+            {
+                "action": msg.get("action"),
+                "response": text_of(msg.get("content")),
+                "thought": msg.get("thought"),
+                "observation": observation,
+            }
+        )
+    return steps
+
+
 def convert(data: bytes, filename: str, sink: Sink) -> None:
     doc = load_json(data, filename, expected=EXPECTED)
-    if not isinstance(doc, dict) or not isinstance(doc.get("trajectory"), list):
-        raise ImportFormatError(f"top level has no 'trajectory' list; expected {EXPECTED}", file=filename)
-    info = obj(doc.get("info"))
+    if not isinstance(doc, dict):
+        kind = "a list" if isinstance(doc, list) else f"a JSON {type(doc).__name__}"
+        raise ImportFormatError(
+            f"top level is {kind} with no 'trajectory' list; expected {EXPECTED}", file=filename
+        )
     history = lst(doc.get("history"))
+    if isinstance(doc.get("trajectory"), list):
+        trajectory = doc["trajectory"]
+    elif history and any(_is_chat_message(m) for m in history):
+        trajectory = _steps_from_history(history)
+        sink.stats["steps_from_history"] = len(trajectory)
+    else:
+        raise ImportFormatError(
+            f"top level has no 'trajectory' list and no chat 'history'; expected {EXPECTED}", file=filename
+        )
+    info = obj(doc.get("info"))
     model_id, provider, endpoint = _model(doc)
     sink.model(model_id, provider, endpoint)
     cfg = _config(doc)
@@ -164,7 +235,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
         }
     )
     before, turns = _segments(history)
-    for i, step in enumerate(doc["trajectory"]):
+    for i, step in enumerate(trajectory):
         where = f"trajectory[{i}]"
         if not isinstance(step, dict):
             sink.skip(where, f"a JSON {type(step).__name__}; expected a step object")
@@ -197,7 +268,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
             },
         )
         state = _state(step)
-        tool_calls = lst(turn_msg.get("tool_calls"))
+        tool_calls = _tool_calls(turn_msg)
         first = tool_calls[0] if tool_calls and isinstance(tool_calls[0], dict) else {}
         function = obj(first.get("function"))
         try:
@@ -230,7 +301,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
             "status": _end_status(info.get("exit_status")),
             "reason": info.get("exit_status"),
             "submission": info.get("submission"),
-            "turns": len(doc["trajectory"]),
+            "turns": len(trajectory),
             "usage": {"input_tokens": stats.get("tokens_sent"), "output_tokens": stats.get("tokens_received")}
             if stats
             else None,

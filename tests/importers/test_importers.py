@@ -244,6 +244,27 @@ CASES = [
         1,
         1,
     ),
+    # function_calling_simple.traj (SWE-agent demonstration): no 'trajectory', only 'history' —
+    # system, the issue, then 5 assistant turns each with an action, each answered by a tool
+    # message -> 5 steps: 5 x (model_request, model_response, tool_call, exec, tool_result), all
+    # paired by the call ids read from the repr'd tool_calls; no state -> no file_write.
+    (
+        "swe-agent/function_calling_simple.traj",
+        "swe-agent",
+        {
+            "build_start": 1,
+            "model_request": 5,
+            "model_response": 5,
+            "tool_call": 5,
+            "exec": 5,
+            "tool_result": 5,
+            "build_end": 1,
+        },
+        5,
+        0,
+        0,
+        0,
+    ),
     # agent_trace.otlp.json: 7 spans. invoke_agent -> note; 3 chat spans -> 3 model_request +
     # 3 model_response; their outputs name call_1 and call_2 -> 2 tool_call; execute_tool call_1
     # (result recorded) -> tool_result; execute_tool call_2 (no result) -> its tool_result comes
