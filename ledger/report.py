@@ -58,10 +58,11 @@ def collect(workspace: Workspace) -> ReportData:
     statuses = {s.path: s.status for s in artifact_statuses(workspace.root)}
     paths = sorted(set(by_path) | set(statuses))
     existing = [workspace.root / p for p in paths if (workspace.root / p).is_file()]
-    from ledger.approve.lookup import approvals_of, authorized_checks, workspace_approvals
+    from ledger.approve.lookup import approvals_of, authorized_checks
+    from ledger.store.approvals import ledger_approvals
 
     policy = load_trust_policy(workspace)
-    pool = workspace_approvals(workspace).approvals
+    pool = ledger_approvals(store)
     approvals = {b: tuple(a.to_json() for a in approvals_of(r, pool)) for b, r in builds.items()}
     verdicts = {
         v.path if isinstance(v.path, str) else Path(v.path).as_posix(): v.to_json()

@@ -101,6 +101,14 @@ def _text(value: Any, where: str) -> str:
     return value
 
 
+def approval_from_statement(stmt: Statement, signers: frozenset[str], where: str) -> Approval:
+    """An approval statement signed by ``signers``; ValueError names what is malformed."""
+    try:
+        return _parse(stmt, signers, where)
+    except _Malformed as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _parse(stmt: Statement, signers: frozenset[str], where: str) -> Approval:
     pred = stmt.raw.get("predicate")
     if not isinstance(pred, dict):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ledger.approve.evidence import Approval, ApprovalEvidence, read_approvals
-from ledger.approve.policy import load_approval_policy, verification_policy
+from ledger.approve.evidence import Approval
+from ledger.approve.policy import load_approval_policy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -15,16 +15,6 @@ if TYPE_CHECKING:
     from ledger.attest.policy import TrustPolicy
     from ledger.store.model import BuildRecord
     from ledger.workspace import Workspace
-
-
-def workspace_approvals(workspace: Workspace) -> ApprovalEvidence:
-    """Every approval in attestations/ that verifies against the trust and approver keys."""
-    from ledger.attest.policy import load_trust_policy
-
-    trust = load_trust_policy(workspace)
-    policy = load_approval_policy(workspace, trust)
-    keys = {k.keyid: k.key for k in verification_policy(trust, policy).keys}
-    return read_approvals(workspace.attestations_dir, keys, root=workspace.root)
 
 
 def approvals_of(record: BuildRecord, approvals: Iterable[Approval]) -> list[Approval]:

@@ -131,4 +131,22 @@ def approve(
     path = write_approval(ws.attestations_dir, statement, signer)
     if isinstance(target, SpecTarget) and not policy.rules_for(target.node):
         warnings.append(f"no [[approvals.rules]] pattern covers {target.node}; verify does not require it")
+    warnings.extend(_index(ws, path))
     return Approved(path, target, signer.keyid, name, role, moment, tuple(warnings))
+
+
+def _index(ws: Workspace, path: Path) -> list[str]:
+    """Add the approval to the ledger so ``trace`` and ``log --unapproved`` see it at once.
+
+    The file is the record (``verify`` reads it); a ledger that cannot take it now is a
+    warning, and the next ``ledger ingest`` indexes it.
+    """
+    from ledger.errors import LedgerError
+    from ledger.store import open_store
+
+    try:
+        report = open_store(ws).ingest([path])
+    except LedgerError as exc:
+        return [f"approval written but not indexed ({exc.message}); run `ledger ingest`"]
+    return [f"approval not indexed: {r.reason}" for r in report.rejected]
+

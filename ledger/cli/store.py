@@ -243,12 +243,17 @@ def trace(target: str, with_text: bool, workspace_dir: Path | None, as_json: boo
 
     ws, store = _store(workspace_dir)
     digest = _digest_of(target)
-    result = store.trace(digest, query=target)
-    texts = _member_texts(ws, iter(result.builds)) if with_text else {}
-    from ledger.approve.lookup import approvals_of, workspace_approvals
+    from ledger.store.approvals import ledger_approvals
 
-    pool = workspace_approvals(ws).approvals
-    approved = {b.build_id: approvals_of(b, pool) for b in result.builds}
+    with store.session():  # one connection for the builds and the approvals
+        result = store.trace(digest, query=target)
+        pool = ledger_approvals(store)
+    texts = _member_texts(ws, iter(result.builds)) if with_text else {}
+    approved: dict[str, list[Approval]] = {b.build_id: [] for b in result.builds}
+    if pool:
+        from ledger.approve.lookup import approvals_of
+
+        approved = {b.build_id: approvals_of(b, pool) for b in result.builds}
     if as_json:
         data = result.to_json()
         for entry in data["builds"]:
@@ -340,10 +345,11 @@ def _parse_since(value: str | None) -> datetime | None:
 
 
 def _unapproved(ws: Workspace, store: Store, entries: list[LogEntry]) -> list[LogEntry]:
-    from ledger.approve.lookup import unapproved, workspace_approvals
+    from ledger.approve.lookup import unapproved
     from ledger.digest import sha256_file
     from ledger.errors import LedgerError
     from ledger.fsutil import confine
+    from ledger.store.approvals import ledger_approvals
 
     def deployed(record: BuildRecord) -> bool:
         for s in record.subjects:
@@ -356,7 +362,7 @@ def _unapproved(ws: Workspace, store: Store, entries: list[LogEntry]) -> list[Lo
         return False
 
     records = [r for r in (store.build(e.build_id) for e in entries) if deployed(r)]
-    lacking = {r.build_id for r in unapproved(records, workspace_approvals(ws).approvals)}
+    lacking = {r.build_id for r in unapproved(records, ledger_approvals(store))}
     return [e for e in entries if e.build_id in lacking]
 
 

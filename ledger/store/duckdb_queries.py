@@ -164,6 +164,15 @@ class DuckDBQueries:
             tuple(EventInfo(e[0], e[1], e[2], e[3], e[4], e[5], tuple(e[6] or ())) for e in events),
         )
 
+    def envelopes_of_type(self, predicate_type: str) -> list[tuple[str | None, int | None, str, str]]:
+        with self.reader() as con:
+            rows = con.execute(
+                "SELECT source, source_line, signer_keyid, raw FROM envelopes "
+                "WHERE predicate_type = ? ORDER BY seq",
+                [predicate_type],
+            ).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     def sql(self, query: str) -> SqlResult:
         """Run a read-only query: writes, ATTACH, COPY and file access are refused."""
         import duckdb

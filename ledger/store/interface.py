@@ -7,10 +7,11 @@ DuckDB (``duckdb_store``) is the embedded default; ``postgres_store`` (team ledg
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.store.model import (
     BuildDetail,
@@ -59,6 +60,14 @@ class Store(Protocol):
     def show(self, build_id: str) -> BuildDetail: ...
 
     def sql(self, query: str) -> SqlResult: ...
+
+    def envelopes_of_type(self, predicate_type: str) -> list[tuple[str | None, int | None, str, str]]:
+        """(source, line, signer keyid, raw envelope) of every stored envelope of this type."""
+        ...
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        """Serve several queries from one connection."""
+        ...
 
     def export_parquet(self, directory: Path) -> list[ExportedTable]: ...
 

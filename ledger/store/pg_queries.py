@@ -223,6 +223,14 @@ class PostgresQueries:
             trajectory=trajectory,
         )
 
+    def envelopes_of_type(self, predicate_type: str) -> list[tuple[str | None, int | None, str, str]]:
+        rows = self.con.execute(
+            "SELECT source, source_line, signer_keyid, raw FROM envelopes "
+            "WHERE predicate_type = %s ORDER BY seq",
+            (predicate_type,),
+        ).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     def sql(self, query: str) -> SqlResult:
         """Run read-only statements: each in a READ ONLY transaction as the SELECT-only role."""
         import psycopg
