@@ -211,6 +211,24 @@ def _flattened(attrs: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
     return messages
 
 
+def _chat_parts(content: Any, tool_calls: Any) -> list[dict[str, Any]]:
+    """GenAI parts of an OpenAI-style chat message (text content, ``function`` tool calls)."""
+    parts: list[dict[str, Any]] = []
+    if content is not None:
+        parts.append({"type": "text", "content": content})
+    for call in lst(tool_calls):
+        fn = obj(obj(call).get("function"))
+        parts.append(
+            {
+                "type": "tool_call",
+                "id": obj(call).get("id"),
+                "name": fn.get("name"),
+                "arguments": fn.get("arguments"),
+            }
+        )
+    return parts
+
+
 def _event_messages(span: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Messages recorded as span events (the pre-1.37 conventions): (input, output)."""
     inputs, outputs = [], []
@@ -219,38 +237,14 @@ def _event_messages(span: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
         body = attributes(obj(ev).get("attributes"))
         if name in _EVENT_ROLES:
             role = _EVENT_ROLES[str(name)]
-            parts: list[dict[str, Any]] = []
             content = _json_value(body.get("content"))
-            if content is not None:
-                parts.append({"type": "text", "content": content})
-            for call in lst(_json_value(body.get("tool_calls"))):
-                fn = obj(obj(call).get("function"))
-                parts.append(
-                    {
-                        "type": "tool_call",
-                        "id": obj(call).get("id"),
-                        "name": fn.get("name"),
-                        "arguments": fn.get("arguments"),
-                    }
-                )
+            parts = _chat_parts(content, _json_value(body.get("tool_calls")))
             if role == "tool":
                 parts = [{"type": "tool_call_response", "id": body.get("id"), "response": content}]
             inputs.append({"role": role, "parts": parts})
         elif name == "gen_ai.choice":
             message = obj(_json_value(body.get("message")))
-            parts = []
-            if message.get("content") is not None:
-                parts.append({"type": "text", "content": message.get("content")})
-            for call in lst(message.get("tool_calls")):
-                fn = obj(obj(call).get("function"))
-                parts.append(
-                    {
-                        "type": "tool_call",
-                        "id": obj(call).get("id"),
-                        "name": fn.get("name"),
-                        "arguments": fn.get("arguments"),
-                    }
-                )
+            parts = _chat_parts(message.get("content"), message.get("tool_calls"))
             outputs.append(
                 {
                     "role": message.get("role") or "assistant",
