@@ -23,9 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.errors import StoreError
 from ledger.fsutil import file_lock, fsync_dir
 from ledger.store import schema
-from ledger.store.duckdb_queries import DuckDBQueries
-from ledger.store.duckdb_queries import run as _run
-from ledger.store.duckdb_queries import scalar as _scalar
+from ledger.store.duckdb_queries import DuckDBQueries, run, scalar
 from ledger.store.model import (
     IngestReport,
     Rejection,
@@ -120,8 +118,8 @@ class DuckDBStore(DuckDBQueries):
             con = self._open(read_only=False)
             try:
                 for statement in schema.create_statements():
-                    _run(con, statement)
-                _run(
+                    run(con, statement)
+                run(
                     con,
                     "INSERT INTO meta SELECT 'schema_version', ? "
                     "WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'schema_version')",
@@ -218,7 +216,7 @@ class DuckDBStore(DuckDBQueries):
             with self.writer():
                 pass  # an empty ledger is still a ledger: queries answer "nothing" instead of failing
         with self.reader() as con:
-            tree_size = _scalar(con, "SELECT count(*) FROM log")
+            tree_size = scalar(con, "SELECT count(*) FROM log")
         return IngestReport(
             files=len(items),
             envelopes=envelopes,
@@ -271,7 +269,7 @@ class DuckDBStore(DuckDBQueries):
         totals["texts"] += self._store_spec_texts(accepted)
 
         with self.writer() as con:
-            _run(con, "BEGIN TRANSACTION")
+            run(con, "BEGIN TRANSACTION")
             try:
                 cand = pa.table(
                     {"envelope_sha256": pa.array([a.envelope_sha256 for a in accepted], pa.string())}
@@ -289,7 +287,7 @@ class DuckDBStore(DuckDBQueries):
                 fresh, conflicts = _drop_conflicts(con, fresh)
                 for a, why in conflicts:
                     failed.append(Failed(a.source, a.line, why, a.envelope_sha256, None, ""))
-                base = _scalar(con, "SELECT coalesce(max(seq) + 1, 0) FROM envelopes")
+                base = scalar(con, "SELECT coalesce(max(seq) + 1, 0) FROM envelopes")
                 seq_of = {a.envelope_sha256: base + i for i, a in enumerate(fresh)}
                 self._insert_rows(
                     con, chunks, fresh, seq_of, filtered=len(fresh) < len(accepted), repeated=repeated
@@ -300,10 +298,10 @@ class DuckDBStore(DuckDBQueries):
                     rejected.append(Rejection(f"{f.source}:{f.line}", f.reason, f.envelope_sha256))
                 if quarantine:
                     totals["quarantined"] += _quarantine(con, [f for f in failed if f.raw])
-                _run(con, "COMMIT")
+                run(con, "COMMIT")
             except BaseException:
                 with contextlib.suppress(Exception):
-                    _run(con, "ROLLBACK")
+                    run(con, "ROLLBACK")
                 raise
 
     def _insert_rows(
@@ -324,7 +322,7 @@ class DuckDBStore(DuckDBQueries):
             return
         keep = pa.array(list(seq_of), pa.string())
         con.register("accepted_now", pa.table({"envelope_sha256": keep}))
-        _run(
+        run(
             con, "DELETE FROM quarantine WHERE envelope_sha256 IN (SELECT envelope_sha256 FROM accepted_now)"
         )
         con.unregister("accepted_now")
@@ -414,7 +412,7 @@ class DuckDBStore(DuckDBQueries):
             )
             with fresh.writer() as con:
                 _import_checkpoints(con, self.workspace)
-                _run(con, "CHECKPOINT")
+                run(con, "CHECKPOINT")
             with file_lock(self.lock_path):
                 wal = Path(f"{self.db_path}.wal")
                 if self.db_path.exists() and wal.exists():
@@ -422,7 +420,7 @@ class DuckDBStore(DuckDBQueries):
                     # would be replayed onto it
                     with contextlib.suppress(Exception):
                         con2 = self._open(read_only=False)
-                        _run(con2, "CHECKPOINT")
+                        run(con2, "CHECKPOINT")
                         con2.close()
                     wal.unlink(missing_ok=True)
                 os.replace(tmp, self.db_path)
@@ -434,7 +432,7 @@ class DuckDBStore(DuckDBQueries):
 
     def record_checkpoint(self, tree_size: int, root_hash: str, origin: str, note: str, file: str) -> None:
         with self.writer() as con:
-            _run(
+            run(
                 con,
                 "INSERT INTO checkpoints SELECT ?, ?, ?, ?, ?, now()::TIMESTAMP "
                 "WHERE NOT EXISTS (SELECT 1 FROM checkpoints WHERE note = ?)",
@@ -451,7 +449,7 @@ def _bulk_insert(
     """INSERT … SELECT from a registered Arrow table: the fast path into DuckDB."""
     con.register("staged_rows", staged)
     try:
-        _run(con, f"INSERT INTO {table.name} SELECT {'DISTINCT ' if distinct else ''}* FROM staged_rows")
+        run(con, f"INSERT INTO {table.name} SELECT {'DISTINCT ' if distinct else ''}* FROM staged_rows")
     finally:
         con.unregister("staged_rows")
 
@@ -502,7 +500,7 @@ def _import_checkpoints(con: duckdb.DuckDBPyConnection, workspace: Workspace) ->
     for path in sorted(directory.glob("*.note")):
         text = path.read_text("utf-8")
         cp = parse_checkpoint(text, file=str(path))
-        _run(
+        run(
             con,
             "INSERT INTO checkpoints SELECT ?, ?, ?, ?, ?, NULL WHERE NOT EXISTS "
             "(SELECT 1 FROM checkpoints WHERE note = ?)",
