@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ledger.attest.policy import TrustPolicy
     from ledger.store.interface import Progress
-    from ledger.store.verifier import AttestationFile, ChunkResult, Item, RawLine
+    from ledger.store.verifier import ChunkResult, Item, RawLine
     from ledger.workspace import Workspace
 
 BATCH_ENVELOPES = 20_000
@@ -170,11 +170,6 @@ class PostgresStore(PostgresQueries):
 
     # ------------------------------------------------------------------ ingest
 
-    def _collect(self, paths: Sequence[Path]) -> list[AttestationFile]:
-        from ledger.store.verifier import collect_files
-
-        return collect_files(self.workspace.root, paths)
-
     def ingest(
         self,
         paths: Sequence[Path],
@@ -191,9 +186,9 @@ class PostgresStore(PostgresQueries):
         ``extra`` lines are verified and added like file lines; ``replace`` (reindex) empties
         the derived tables inside the same transaction that refills them.
         """
-        from ledger.store.verifier import check_lines, ingest_keys
+        from ledger.store.verifier import check_lines, collect_files, ingest_keys
 
-        files = self._collect(paths)
+        files = collect_files(self.workspace.root, paths)
         items: list[Item] = [*extra, *files]
         keys = ingest_keys(self.policy, self.workspace, quarantine=quarantine, lines=bool(items))
         objects = self.workspace.objects_dir
