@@ -38,6 +38,8 @@ from ledger.store.queries import (
     READ_ONLY_TYPES,
     BuildNotFound,
     ReadOnlyQuery,
+    impact_hits,
+    impact_sql,
     log_filter,
     member_match,
     worst_result,
@@ -74,26 +76,9 @@ class DuckDBQueries:
 
     def impacted(self, node: str) -> list[ImpactHit]:
         where, params = member_match(node)
-        sql = f"""
-        WITH hit AS (
-            SELECT build_id, list(label ORDER BY position) AS labels
-            FROM spec_members WHERE {where} GROUP BY build_id),
-        art AS (
-            SELECT s.name, s.sha256, b.build_id, b.target, b.chain_cfs, b.chain_sha256, b.finished_on
-            FROM hit JOIN subjects s USING (build_id) JOIN builds b USING (build_id)),
-        newest AS (
-            SELECT s.name, max(b.finished_on) AS newest
-            FROM subjects s JOIN builds b USING (build_id)
-            WHERE s.name IN (SELECT name FROM art) GROUP BY s.name)
-        SELECT art.name, art.sha256, art.build_id, art.target, art.chain_cfs, art.chain_sha256,
-               art.finished_on, hit.labels,
-               coalesce(art.finished_on >= newest.newest, newest.newest IS NULL) AS latest
-        FROM art JOIN hit USING (build_id) LEFT JOIN newest USING (name)
-        ORDER BY art.name, art.finished_on DESC NULLS LAST, art.build_id
-        """
         with self.reader() as con:
-            rows = con.execute(sql, params).fetchall()
-        return [ImpactHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7]), bool(r[8])) for r in rows]
+            rows = con.execute(impact_sql(where), params).fetchall()
+        return impact_hits(rows)
 
     def log(
         self,

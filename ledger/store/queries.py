@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.errors import InputError
+from ledger.store.model import ImpactHit
 
 READ_ONLY_TYPES = {"SELECT", "EXPLAIN"}  # statement types `ledger sql` runs
 
@@ -90,3 +91,31 @@ def log_filter(
         conds.append(f"b.build_id IN (SELECT build_id FROM spec_members WHERE {where})")
         params += extra
     return ("WHERE " + " AND ".join(conds) if conds else ""), params
+
+
+def impact_sql(where: str, *, collate: str = "") -> str:
+    """``ledger impact``: artifacts whose chain matches ``where`` (``member_match``), each with
+    the members that matched and whether it is the newest build of its path. ``collate``
+    makes PostgreSQL order text bytewise, as DuckDB does."""
+    return f"""
+        WITH hit AS (
+            SELECT build_id, array_agg(label ORDER BY position) AS labels
+            FROM spec_members WHERE {where} GROUP BY build_id),
+        art AS (
+            SELECT s.name, s.sha256, b.build_id, b.target, b.chain_cfs, b.chain_sha256, b.finished_on
+            FROM hit JOIN subjects s USING (build_id) JOIN builds b USING (build_id)),
+        newest AS (
+            SELECT s.name, max(b.finished_on) AS newest
+            FROM subjects s JOIN builds b USING (build_id)
+            WHERE s.name IN (SELECT name FROM art) GROUP BY s.name)
+        SELECT art.name, art.sha256, art.build_id, art.target, art.chain_cfs, art.chain_sha256,
+               art.finished_on, hit.labels,
+               coalesce(art.finished_on >= newest.newest, newest.newest IS NULL) AS latest
+        FROM art JOIN hit USING (build_id) LEFT JOIN newest USING (name)
+        ORDER BY art.name {collate}, art.finished_on DESC NULLS LAST, art.build_id {collate}
+        """
+
+
+def impact_hits(rows: Sequence[Sequence[Any]]) -> list[ImpactHit]:
+    return [ImpactHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7]), bool(r[8])) for r in rows]
+
