@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ledger.attest.dsse import Envelope
@@ -55,19 +55,29 @@ def split_label(label: str) -> tuple[str, str | None]:
     return inner, None
 
 
+# RFC 3339 date-time with a zone; groups: date, time of day, fraction, zone.
+RFC3339 = r"(\d{4}-\d{2}-\d{2})[Tt ]((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
+_RFC3339 = re.compile(RFC3339)
+
+
 def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp as a naive UTC datetime (the ledger stores UTC without a zone)."""
-    if not isinstance(value, str) or not value:
+    """An RFC 3339 date-time with a zone as a naive UTC datetime (the ledger stores UTC without
+    a zone); anything else is None. The rule ``derive_events`` applies to trajectory times:
+    fractions beyond microseconds are cut, and a time without a zone is not a point in time."""
+    if not isinstance(value, str):
+        return None
+    m = _RFC3339.fullmatch(value)
+    if m is None or m[1].startswith("0000"):
         return None
     try:
-        if value.endswith("Z"):  # the common spelling: already UTC, skip the zone arithmetic
-            return datetime.fromisoformat(value[:-1])
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = datetime.fromisoformat(f"{m[1]}T{m[2]}{(m[3] or '')[:7]}")
+        zone = m[4]
+        if zone in ("Z", "z"):
+            return moment
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        return moment - offset if zone[0] == "+" else moment + offset
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 class _Fields:
@@ -167,13 +177,9 @@ def derive_rows(
     signer: str,
     source: str | None,
     source_line: int | None,
-    trajectory: bytes | None,
 ) -> Rows:
-    """Every row one accepted envelope contributes, keyed by table name.
-
-    ``trajectory`` is the blob the provenance names as its ``trajectory`` byproduct, when the
-    object store has it (already checked against its digest); events come only from there.
-    """
+    """Every row one accepted envelope contributes, keyed by table name, but for the rows of
+    the trajectory it names: ``derive_events`` reads those, a batch of blobs at a time."""
     env_sha = sha256_hex(canonical)
     where = f"{source}:{source_line}" if source else env_sha[:12]
     f = _Fields(where)
@@ -196,7 +202,7 @@ def derive_rows(
         )
     ]
     if ptype == PROVENANCE_TYPE:
-        _provenance(f, statement, env_sha, signer_keyid, rows, trajectory)
+        _provenance(f, statement, env_sha, signer_keyid, rows)
     elif ptype == TEST_RESULT_TYPE:
         _test_result(f, statement, env_sha, build_id, signer_keyid, rows)
     return rows
@@ -208,7 +214,6 @@ def _provenance(
     env_sha: str,
     keyid: str,
     rows: Rows,
-    trajectory: bytes | None,
 ) -> None:
     pred = f.obj(statement.get("predicate"), "predicate")
     bd = f.obj(pred.get("buildDefinition"), "predicate.buildDefinition")
@@ -304,10 +309,6 @@ def _provenance(
     ]
     rows["spec_members"] = members
     rows["dependencies"] = deps
-    if trajectory is not None and traj_sha is not None:
-        summary, events = trajectory_rows(build_id, env_sha, traj_sha, trajectory)
-        rows["trajectories"] = [summary]
-        rows["events"] = events
 
 
 def _test_result(
@@ -339,91 +340,3 @@ def _test_result(
             keyid,
         )
     ]
-
-
-def _event_fields(
-    etype: str, data: Mapping[str, Any]
-) -> tuple[int | None, str | None, str | None, list[str]]:
-    """(turn, tool name, command, files touched) of one trajectory event."""
-    turn = _opt_int(data.get("turn"))
-    tool = _opt_str(data.get("name")) if etype in ("tool_call", "tool_result") else None
-    command: str | None = None
-    files: list[str] = []
-    if etype == "tool_call":
-        inp = data.get("input")
-        if isinstance(inp, dict):
-            if isinstance(inp.get("command"), str):
-                command = inp["command"]
-            if isinstance(inp.get("path"), str):
-                files.append(inp["path"])
-    elif etype == "exec":
-        argv = data.get("argv")
-        if isinstance(argv, list):
-            command = " ".join(str(a) for a in argv)
-        touched = data.get("files")
-        if isinstance(touched, dict):
-            for key in ("created", "modified", "deleted"):
-                value = touched.get(key)
-                if isinstance(value, list):
-                    files.extend(str(p) for p in value)
-    elif etype == "file_write":
-        if isinstance(data.get("path"), str):
-            files.append(data["path"])
-    elif etype == "test_result":
-        command = _opt_str(data.get("command"))
-    return turn, tool, command, files
-
-
-_DECODER = json.JSONDecoder()
-
-
-def trajectory_rows(build_id: str, env_sha: str, traj_sha: str, blob: bytes) -> tuple[Row, list[Row]]:
-    """The ``trajectories`` summary row and one ``events`` row per line of a trajectory blob.
-
-    The blob's digest is signed (a byproduct of the provenance), so its lines are trusted as
-    recorded; a line that is not exactly one JSON object is kept as type ``unparsable``.
-    This loop runs for every event of every build ingested (tens of thousands a second), so
-    the per-line helpers are inlined; ``raw_decode`` on str lines costs half of ``json.loads``.
-    """
-    events: list[Row] = []
-    turns: set[int] = set()
-    tool_calls = 0
-    decode = _DECODER.raw_decode
-    index = 0
-    for line in blob.decode("utf-8", "replace").split("\n"):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            event, end = decode(line)
-        except (json.JSONDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
-            event, end = None, 0
-        if end != len(line) or not isinstance(event, dict):
-            events.append((build_id, env_sha, index, None, "unparsable", None, None, None, []))
-            index += 1
-            continue
-        etype = str(event.get("type", ""))
-        data = event.get("data")
-        turn, tool, command, files = _event_fields(etype, data if isinstance(data, dict) else {})
-        if turn is not None:
-            turns.add(turn)
-        if etype == "tool_call":
-            tool_calls += 1
-        seq = event.get("seq")
-        if not isinstance(seq, int) or isinstance(seq, bool):
-            seq = index
-        moment = parse_time(event.get("time"))
-        events.append((build_id, env_sha, seq, moment, etype, turn, tool, command, files))
-        index += 1
-    summary = (
-        build_id,
-        env_sha,
-        traj_sha,
-        len(events),
-        len(turns),
-        tool_calls,
-        events[0][3] if events else None,
-        events[-1][3] if events else None,
-        events[-1][4] if events else None,
-    )
-    return summary, events

@@ -20,7 +20,9 @@ from ledger.attest.dsse import PAYLOAD_TYPE, Envelope, parse_envelope
 from ledger.attest.statement import PROVENANCE_TYPE
 from ledger.digest import sha256_hex
 from ledger.errors import InputError, LedgerError
+from ledger.store import schema
 from ledger.store.derive import Rows, derive_rows, envelope_canonical, leaf_hash, read_payload
+from ledger.store.derive_events import TrajectoryBlob, trajectory_tables
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -28,8 +30,17 @@ if TYPE_CHECKING:
     from ledger.attest.policy import TrustPolicy
     from ledger.workspace import Workspace
 
+_TRAJECTORY = schema.BUILDS.column_names.index("trajectory_sha256")
+_TARGET = schema.BUILDS.column_names.index("target")
+_MEMBER_SHA = schema.SPEC_MEMBERS.column_names.index("sha256")
+
 PARALLEL_BYTES = 8 << 20  # of attestation data (~2,000 envelopes); below it a pool costs more than it saves
-CHUNK_BYTES = 2 << 20  # per pool task
+# A pool task reads up to CHUNK_BYTES of attestation files (~1,400 builds): its trajectories
+# go through one SQL query, which costs ~20 ms whatever its size. Smaller batches are cut into
+# at least 4 tasks per worker (of MIN_CHUNK_BYTES or more) so that every core has work.
+CHUNK_BYTES = 16 << 20
+MIN_CHUNK_BYTES = 2 << 20
+TASKS_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -259,44 +270,40 @@ def _read_trajectory(objects_root: str | None, digest: str | None) -> bytes | No
 
 def check_line(
     checker: _Checker, item: RawLine, objects_root: str | None, known: frozenset[str] = frozenset()
-) -> tuple[Outcome, Rows | None]:
-    """Verify one envelope line, then derive its rows; any defect becomes a ``Failed``."""
+) -> tuple[Outcome, Rows | None, TrajectoryBlob | None]:
+    """Verify one envelope line, then derive its rows; any defect becomes a ``Failed``. The
+    trajectory blob a provenance names comes back read and checked against its signed digest,
+    for ``check_chunk`` to derive its rows with the rest of the chunk's."""
     raw_text = item.raw.decode("utf-8", "replace")
     try:
         value = json.loads(item.raw)
         envelope = parse_envelope(value, file=item.source, line=item.line)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         why = f"not a JSON envelope: {exc}"
-        return Failed(item.source, item.line, why, sha256_hex(item.raw), None, raw_text), None
+        return Failed(item.source, item.line, why, sha256_hex(item.raw), None, raw_text), None, None
     except LedgerError as exc:
-        return Failed(item.source, item.line, exc.message, sha256_hex(item.raw), None, raw_text), None
+        return Failed(item.source, item.line, exc.message, sha256_hex(item.raw), None, raw_text), None, None
     canonical = envelope_canonical(envelope)
     env_sha = sha256_hex(canonical)
     if env_sha in known:
-        return Known(env_sha, item.source, item.line), None
-    keyids = ",".join(s.keyid for s in envelope.signatures if s.keyid) or None
+        return Known(env_sha, item.source, item.line), None, None
+
+    def reject(reason: str, keyid: str | None) -> tuple[Failed, None, None]:
+        return Failed(item.source, item.line, reason, env_sha, keyid, canonical.decode("utf-8")), None, None
+
     km, why = checker.verify(envelope)
     if km is None:
-        return Failed(item.source, item.line, why, env_sha, keyids, canonical.decode("utf-8")), None
+        return reject(why, ",".join(s.keyid for s in envelope.signatures if s.keyid) or None)
     if envelope.payload_type != PAYLOAD_TYPE:
-        reason = f"payloadType {envelope.payload_type!r}; expected {PAYLOAD_TYPE}"
-        return Failed(item.source, item.line, reason, env_sha, km.keyid, canonical.decode("utf-8")), None
+        return reject(f"payloadType {envelope.payload_type!r}; expected {PAYLOAD_TYPE}", km.keyid)
     try:
         statement = read_payload(envelope.payload, f"{item.source}:{item.line}")
         if km.predicate_types is not None and statement["predicateType"] not in km.predicate_types:
-            reason = (
+            return reject(
                 f"signed by approver key {km.keyid}, which [approvals] lists for approvals only; "
-                f"a {statement['predicateType']} statement needs a [trust] key"
+                f"a {statement['predicateType']} statement needs a [trust] key",
+                km.keyid,
             )
-            return Failed(item.source, item.line, reason, env_sha, km.keyid, canonical.decode("utf-8")), None
-        traj = None
-        pred = statement.get("predicate")
-        if isinstance(pred, dict) and isinstance(pred.get("runDetails"), dict):
-            byproducts = pred["runDetails"].get("byproducts")
-            for b in byproducts if isinstance(byproducts, list) else []:
-                if isinstance(b, dict) and b.get("name") == "trajectory":
-                    digest = b.get("digest", {}).get("sha256") if isinstance(b.get("digest"), dict) else None
-                    traj = _read_trajectory(objects_root, digest if isinstance(digest, str) else None)
         rows = derive_rows(
             envelope=envelope,
             canonical=canonical,
@@ -305,12 +312,16 @@ def check_line(
             signer=f"key {km.keyid} ({km.source})",
             source=item.source,
             source_line=item.line,
-            trajectory=traj,
         )
     except LedgerError as exc:
-        return Failed(item.source, item.line, exc.message, env_sha, km.keyid, canonical.decode("utf-8")), None
+        return reject(exc.message, km.keyid)
     env_row = rows["envelopes"][0]
     builds = rows.get("builds")
+    blob = None
+    if builds and builds[0][_TRAJECTORY] is not None:  # the trajectory digest the provenance signs
+        data = _read_trajectory(objects_root, builds[0][_TRAJECTORY])
+        if data is not None:
+            blob = TrajectoryBlob(builds[0][0], env_sha, builds[0][_TRAJECTORY], data)
     accepted = Accepted(
         envelope_sha256=env_sha,
         leaf_hash=leaf_hash(canonical),
@@ -318,10 +329,10 @@ def check_line(
         predicate_type=env_row[3],
         source=item.source,
         line=item.line,
-        target=builds[0][5] if builds else None,
-        member_shas=tuple(m[8] for m in rows.get("spec_members", []) if m[8]),
+        target=builds[0][_TARGET] if builds else None,
+        member_shas=tuple(m[_MEMBER_SHA] for m in rows.get("spec_members", []) if m[_MEMBER_SHA]),
     )
-    return accepted, rows
+    return accepted, rows, blob
 
 
 @dataclass(frozen=True)
@@ -383,10 +394,9 @@ def check_chunk(
 ) -> ChunkResult:
     """A pool task: one chunk of files and lines, in order (``known``: envelope digests the
     ledger already holds, for these files)."""
-    from ledger.store import schema
-
     checker = _Checker(keys)
     outcomes: list[Outcome] = []
+    blobs: list[TrajectoryBlob] = []
     per_table: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in schema.DERIVED}
     for item in items:
         lines = _lines_of(item)
@@ -394,14 +404,18 @@ def check_chunk(
             outcomes.append(lines)
             continue
         for line in lines:
-            outcome, rows = check_line(checker, line, objects_root, known)
+            outcome, rows, blob = check_line(checker, line, objects_root, known)
             outcomes.append(outcome)
             for name, table_rows in (rows or {}).items():
                 per_table[name].extend(table_rows)
+            if blob is not None:
+                blobs.append(blob)
     tables = {
         t.name: schema.rows_to_arrow(t, per_table[t.name], without=("seq",) if t is schema.ENVELOPES else ())
         for t in schema.DERIVED
+        if t not in (schema.TRAJECTORIES, schema.EVENTS)
     }
+    tables["trajectories"], tables["events"] = trajectory_tables(blobs)
     return ChunkResult(outcomes, tables, len(items))
 
 
@@ -409,11 +423,13 @@ def _weight(item: Item) -> int:
     return len(item.raw) if isinstance(item, RawLine) else item.size
 
 
-def _chunks(items: Sequence[Item]) -> list[list[Item]]:
+def _chunks(items: Sequence[Item], workers: int = 1) -> list[list[Item]]:
+    total = sum(_weight(i) for i in items)
+    limit = min(CHUNK_BYTES, max(MIN_CHUNK_BYTES, total // (workers * TASKS_PER_WORKER)))
     out: list[list[Item]] = [[]]
     size = 0
     for item in items:
-        if size >= CHUNK_BYTES:
+        if size >= limit:
             out.append([])
             size = 0
         out[-1].append(item)
@@ -438,7 +454,7 @@ def check_lines(
     """
     root = str(objects_root) if objects_root is not None else None
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    chunks = _chunks(items)
+    chunks = _chunks(items, n_workers)
 
     def known_in(chunk: list[Item]) -> frozenset[str]:
         if not known:

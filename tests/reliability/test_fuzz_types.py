@@ -132,7 +132,7 @@ def test_ingest_survives_signed_statements_with_confused_types(count: int, tmp_p
         payload = json.dumps(_confuse(rnd.choice(statements), rnd)).encode()
         envelope = signer.sign_envelope(PAYLOAD_TYPE, payload).envelope
         raw = json.dumps(envelope.to_dict()).encode()
-        outcome, _ = check_line(checker, RawLine("fuzz.intoto.jsonl", 1, raw), str(lw.ws.objects_dir))
+        outcome, *_ = check_line(checker, RawLine("fuzz.intoto.jsonl", 1, raw), str(lw.ws.objects_dir))
         outcomes["rejected" if isinstance(outcome, Failed) else "accepted"] += 1
         clean_outcome(partial(read_statement, payload, file="fuzz", line=1))  # what `verify` reads
     record("fuzz", parser="signed statements (type-confused)", tried=count, **outcomes)
