@@ -99,8 +99,9 @@ def main() -> None:
 
 
 def _stage_costs(store: DuckDBStore, files: list[AttestationFile]) -> dict[str, float]:
-    """Worker CPU per build, split by leaving the trajectory out (best of three passes)."""
-    from ledger.store.verifier import _chunks, check_chunk
+    """Worker CPU per build, split by leaving the trajectory out (best of three passes), in
+    chunks of 1,000 builds (~12 MB of attestations: the size of an ingest's pool tasks)."""
+    from ledger.store.verifier import check_chunk
 
     keys = key_material(store.policy)
     objects = str(store.workspace.objects_dir)
@@ -109,15 +110,15 @@ def _stage_costs(store: DuckDBStore, files: list[AttestationFile]) -> dict[str, 
         best = float("inf")
         for _ in range(3):
             t = time.perf_counter()
-            for chunk in _chunks(files):
-                check_chunk(keys, root, chunk)
+            for start in range(0, len(files), 1000):
+                check_chunk(keys, root, list(files[start : start + 1000]))
             best = min(best, time.perf_counter() - t)
         return best / len(files) * 1e6
 
     full, statements = per_build(objects), per_build(None)
     return {
         "everything but the trajectory (incl. two signature checks)": statements,
-        "trajectory: read + hash the blob, derive 40 event rows": full - statements,
+        "trajectory: read + hash the blob, 40 event rows (one SQL query)": full - statements,
         "total in the workers": full,
     }
 

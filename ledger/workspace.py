@@ -38,6 +38,11 @@ class Workspace:
         return self.state_dir / "objects"
 
     @property
+    def scratch_dir(self) -> Path:
+        """Working files of a running command (ingest's pool results); never evidence."""
+        return self.state_dir / "tmp"
+
+    @property
     def attestations_dir(self) -> Path:
         return self.root / "attestations"
 

@@ -162,7 +162,8 @@ def audit(
     expected: dict[str, list[pa.Table]] = {t.name: [] for t in schema.DERIVED}
     log_rows: list[tuple[Any, ...]] = []
     position = 0
-    for chunk in check_lines(items, key_material(policy, workspace), objects if objects.is_dir() else None):
+    root = objects if objects.is_dir() else None
+    for chunk in check_lines(items, key_material(policy, workspace), root, scratch=workspace.scratch_dir):
         for name, arrow in chunk.tables.items():
             expected[name].append(arrow)
         for outcome in chunk.outcomes:

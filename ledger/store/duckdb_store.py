@@ -200,7 +200,9 @@ class DuckDBStore(DuckDBQueries):
         root = objects if objects.is_dir() else None
         large = sum(i.size for i in items) >= KNOWN_LOOKUP_BYTES
         known = self._known(items) if order is None and large else None
-        for chunk in check_lines(items, keys, root, workers=self.workers, known=known):
+        for chunk in check_lines(
+            items, keys, root, workers=self.workers, known=known, scratch=self.workspace.scratch_dir
+        ):
             batch.append(chunk)
             in_batch += len(chunk.outcomes)
             envelopes += len(chunk.outcomes)

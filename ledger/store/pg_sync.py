@@ -139,7 +139,8 @@ def pull(workspace: Workspace, team: PostgresStore, *, status: Status = _quiet) 
     for start in range(0, len(missing), ENVELOPE_BATCH):
         rows = team.envelopes(missing[start : start + ENVELOPE_BATCH])
         items = [RawLine(f"team:{sha[:12]}", 1, raw.encode("utf-8")) for sha, _, raw in rows]
-        outcomes = [o for chunk in check_lines(items, keys, root) for o in chunk.outcomes]
+        checked = check_lines(items, keys, root, scratch=workspace.scratch_dir)
+        outcomes = [o for chunk in checked for o in chunk.outcomes]
         for (sha, build_id, raw), outcome in zip(rows, outcomes, strict=True):
             if not isinstance(outcome, Accepted) or outcome.envelope_sha256 != sha:
                 why = outcome.reason if not isinstance(outcome, Accepted) else "digest does not match its row"

@@ -206,7 +206,8 @@ class PostgresStore(PostgresQueries):
         try:
             with contextlib.closing(self.connect()) as con:
                 self._ensure_schema(con)
-                for chunk in check_lines(items, keys, root, workers=self.workers):
+                scratch = self.workspace.scratch_dir
+                for chunk in check_lines(items, keys, root, workers=self.workers, scratch=scratch):
                     batch.append(chunk)
                     in_batch += len(chunk.outcomes)
                     envelopes += len(chunk.outcomes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -148,6 +149,30 @@ def test_large_batches_verify_in_a_process_pool(lw: LedgerWorkspace, monkeypatch
     assert report.accepted == 8 and report.builds == 4
     assert seen[0] == (0, 4) and seen[-1] == (4, 4)  # progress counts attestation files
     assert lw.store().sql("SELECT list(seq ORDER BY seq) FROM envelopes").rows == ((list(range(8)),),)
+    pool_tables = read_all(lw.store(), TABLES)
+    lw.ws.db_path.unlink()
+    monkeypatch.setattr(verifier, "PARALLEL_BYTES", 1 << 40)  # the same ingest in-process
+    lw.store().ingest([lw.ws.attestations_dir])
+    assert read_all(lw.store(), TABLES) == pool_tables
+    assert list(lw.ws.scratch_dir.iterdir()) == []  # pool results are working files, gone after
+
+
+def test_pool_results_a_killed_ingest_left_behind_are_removed(
+    lw: LedgerWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    sign_fixture_builds(lw)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = lw.ws.scratch_dir / f"chunks-{dead.stdout.strip()}-x1"
+    live = lw.ws.scratch_dir / f"chunks-{os.getpid()}-x2"  # a concurrent ingest's: kept
+    for d in (stale, live):
+        d.mkdir(parents=True)
+        (d / "chunk-1.arrows").write_bytes(b"rows")
+    monkeypatch.setattr(verifier, "PARALLEL_BYTES", 1)
+    assert lw.store(workers=2).ingest([lw.ws.attestations_dir]).accepted == 8
+    assert not stale.exists() and (live / "chunk-1.arrows").exists()
 
 
 def test_reindex_gives_identical_tables_and_answers(fixture_ledger: Fixture) -> None:
