@@ -13,6 +13,7 @@ signed digest, never re-read from disk: what is parsed is what was verified.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -134,6 +135,9 @@ _SUMMARY_COLUMNS = ("events", "turns", "tool_calls", "first_time", "last_time", 
 _EVENT_COLUMNS = ("seq", "time", "type", "turn", "tool", "command", "files")
 
 
+_ENGINE_LOCK = threading.Lock()
+
+
 @functools.cache
 def _engine() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per process (connecting costs ~30 ms; a chunk is ~500 builds).
@@ -146,6 +150,19 @@ def _engine() -> duckdb.DuckDBPyConnection:
     for macro in _MACROS:
         con.execute(macro)
     return con
+
+
+def _run(con: duckdb.DuckDBPyConnection, source: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """(event rows, one summary per blob) of a table of blob texts."""
+    try:
+        con.register("blobs", source)
+        events = con.sql(_EVENTS_SQL).to_arrow_table()
+        con.register("ev", events)
+        summary = con.sql(_SUMMARY_SQL).to_arrow_table()
+    finally:
+        con.unregister("blobs")
+        con.unregister("ev")
+    return events, summary
 
 
 def _texts(blobs: Sequence[TrajectoryBlob]) -> pa.Array:
@@ -171,14 +188,8 @@ def trajectory_tables(blobs: Sequence[TrajectoryBlob]) -> tuple[pa.Table, pa.Tab
         return traj_schema.empty_table(), event_schema.empty_table()
     source = pa.table({"b": pa.array(range(len(blobs)), pa.int64()), "text": _texts(blobs)})
     con = _engine()
-    try:
-        con.register("blobs", source)
-        events = con.sql(_EVENTS_SQL).to_arrow_table()
-        con.register("ev", events)
-        summary = con.sql(_SUMMARY_SQL).to_arrow_table()
-    finally:
-        con.unregister("blobs")
-        con.unregister("ev")
+    with _ENGINE_LOCK:  # one connection per process: callers on other threads take turns
+        events, summary = _run(con, source)
     build_ids = pa.array([blob.build_id for blob in blobs], pa.string())
     envelopes = pa.array([blob.envelope_sha256 for blob in blobs], pa.string())
     which = events.column("b")
