@@ -134,8 +134,8 @@ class ChunkResult:
 
 @dataclass(frozen=True)
 class SpilledChunk:
-    """A pool task's result with its tables left in a file of Arrow IPC streams (in shared
-    memory when the machine has it). Pickling ~20 KB of rows per build through the result pipe
+    """A pool task's result with its tables left in a file of Arrow IPC streams (under the
+    workspace's ``.ledger/tmp``). Pickling ~20 KB of rows per build through the result pipe
     cost the worker ~45 µs and the parent ~30 µs per build; the parent maps this file instead."""
 
     outcomes: list[Outcome]
