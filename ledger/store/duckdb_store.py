@@ -481,13 +481,10 @@ def _drop_conflicts(
 
 def _quarantine(con: duckdb.DuckDBPyConnection, failed: list[Failed]) -> int:
     """Keep unverified envelopes apart from trusted rows, once per digest."""
+    from ledger.store.verifier import quarantine_rows
+
     existing = {r[0] for r in con.execute("SELECT envelope_sha256 FROM quarantine").fetchall()}
-    rows = []
-    for f in failed:
-        if f.envelope_sha256 in existing:
-            continue
-        existing.add(f.envelope_sha256)
-        rows.append((f.envelope_sha256, f.raw, f.source, f.line, f.signer_keyid, f.reason))
+    rows = quarantine_rows(failed, existing)
     if rows:
         _bulk_insert(con, schema.QUARANTINE, schema.rows_to_arrow(schema.QUARANTINE, rows))
     return len(rows)

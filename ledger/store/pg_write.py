@@ -98,15 +98,11 @@ def drop_conflicts(
 
 def quarantine_failed(con: psycopg.Connection[tuple[Any, ...]], failed: list[Failed]) -> int:
     """Keep unverified envelopes apart from trusted rows, once per digest."""
+    from ledger.store.verifier import quarantine_rows
+
     shas = list({f.envelope_sha256 for f in failed})
     found = con.execute("SELECT envelope_sha256 FROM quarantine WHERE envelope_sha256 = ANY(%s)", (shas,))
-    existing = {r[0] for r in found}
-    rows = []
-    for f in failed:
-        if f.envelope_sha256 in existing:
-            continue
-        existing.add(f.envelope_sha256)
-        rows.append((f.envelope_sha256, f.raw, f.source, f.line, f.signer_keyid, f.reason))
+    rows = quarantine_rows(failed, {r[0] for r in found})
     if rows:
         copy_rows(con, schema.QUARANTINE, schema.QUARANTINE.column_names, rows)
     return len(rows)

@@ -100,6 +100,17 @@ class Failed:
     raw: str
 
 
+def quarantine_rows(failed: Sequence[Failed], existing: set[str]) -> list[tuple[Any, ...]]:
+    """``quarantine`` rows of the failed envelopes: one per digest not in ``existing``."""
+    seen = set(existing)
+    rows = []
+    for f in failed:
+        if f.envelope_sha256 not in seen:
+            seen.add(f.envelope_sha256)
+            rows.append((f.envelope_sha256, f.raw, f.source, f.line, f.signer_keyid, f.reason))
+    return rows
+
+
 @dataclass(frozen=True)
 class Known:
     """A line whose canonical envelope the ledger already holds: not verified again.
@@ -473,8 +484,8 @@ def _weight(item: Item) -> int:
     return len(item.raw) if isinstance(item, RawLine) else item.size
 
 
-def _chunks(items: Sequence[Item], workers: int = 1) -> list[list[Item]]:
-    total = sum(_weight(i) for i in items)
+def _chunks(items: Sequence[Item], workers: int = 1, total: int | None = None) -> list[list[Item]]:
+    total = sum(_weight(i) for i in items) if total is None else total
     limit = min(CHUNK_BYTES, max(MIN_CHUNK_BYTES, total // (workers * TASKS_PER_WORKER)))
     out: list[list[Item]] = [[]]
     size = 0
@@ -507,14 +518,15 @@ def check_lines(
     """
     root = str(objects_root) if objects_root is not None else None
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    chunks = _chunks(items, n_workers)
+    total = sum(_weight(i) for i in items)
+    chunks = _chunks(items, n_workers, total)
 
     def known_in(chunk: list[Item]) -> frozenset[str]:
         if not known:
             return frozenset()
         return frozenset().union(*(known.get(i.source, frozenset()) for i in chunk))
 
-    if sum(_weight(i) for i in items) < PARALLEL_BYTES or n_workers <= 1:
+    if total < PARALLEL_BYTES or n_workers <= 1:
         for chunk in chunks:
             yield check_chunk(keys, root, chunk, known_in(chunk))
         return
