@@ -142,13 +142,32 @@ def read_payload(payload: bytes, where: str) -> dict[str, Any]:
     f = _Fields(where)
     try:
         data = json.loads(payload)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
+        raise f.fail("signed payload is not JSON this reader accepts: nested too deeply") from None
+    except ValueError as exc:  # also invalid UTF-8, and integers of over 4,300 digits
         raise f.fail(f"signed payload is not JSON: {exc}") from None
+    if _escaped_surrogate(payload) and not _is_unicode(data):
+        raise f.fail("signed payload is not I-JSON (RFC 7493): a string has an unpaired surrogate escape")
     data = f.obj(data, "payload")
     if data.get("_type") != STATEMENT_TYPE:
         raise f.fail(f"field '_type' is {data.get('_type')!r}; expected {STATEMENT_TYPE}")
     f.text(data.get("predicateType"), "predicateType")
     return data
+
+
+def _escaped_surrogate(payload: bytes) -> bool:
+    """Whether the JSON text has a \\uD800-\\uDFFF escape (cheap; most payloads have none)."""
+    return b"\\ud" in payload or b"\\uD" in payload
+
+
+def _is_unicode(value: Any) -> bool:
+    """Whether every string in a decoded JSON value is valid Unicode: json.loads lets unpaired
+    surrogate escapes through, and such a string cannot be stored, printed or re-encoded."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True
 
 
 def statement_build_id(statement: Mapping[str, Any]) -> str | None:

@@ -336,15 +336,22 @@ def check_line(
     trajectory blob a provenance names comes back read and checked against its signed digest,
     for ``check_chunk`` to derive its rows with the rest of the chunk's."""
     raw_text = item.raw.decode("utf-8", "replace")
+
+    def malformed(reason: str) -> tuple[Failed, None, None]:
+        return Failed(item.source, item.line, reason, sha256_hex(item.raw), None, raw_text), None, None
+
     try:
         value = json.loads(item.raw)
         envelope = parse_envelope(value, file=item.source, line=item.line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        why = f"not a JSON envelope: {exc}"
-        return Failed(item.source, item.line, why, sha256_hex(item.raw), None, raw_text), None, None
+        canonical = envelope_canonical(envelope)
+    except RecursionError:
+        return malformed("not a JSON envelope: nested too deeply")
+    except UnicodeEncodeError:
+        return malformed("not a DSSE envelope: a string has an unpaired surrogate escape (not I-JSON)")
+    except ValueError as exc:  # invalid JSON or UTF-8, integers of over 4,300 digits
+        return malformed(f"not a JSON envelope: {exc}")
     except LedgerError as exc:
-        return Failed(item.source, item.line, exc.message, sha256_hex(item.raw), None, raw_text), None, None
-    canonical = envelope_canonical(envelope)
+        return malformed(exc.message)
     env_sha = sha256_hex(canonical)
     if env_sha in known:
         return Known(env_sha, item.source, item.line), None, None
