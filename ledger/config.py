@@ -15,11 +15,11 @@ to defaults.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ledger.errors import ConfigError
+from ledger.safeparse import loads_toml
 
 if TYPE_CHECKING:
     from ledger.workspace import Workspace
@@ -50,13 +50,10 @@ def load_config(workspace: Workspace) -> Config:
         return Config()
     rel = path.name
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError("ledger.toml is not valid UTF-8", file=rel) from None
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = str(exc).split(" (at line")[0]
-        raise ConfigError(f"invalid TOML: {message}", file=rel, line=line) from None
+    data = loads_toml(text, where=rel, error=ConfigError)
     for key, value in data.items():
         if key not in KNOWN_TABLES:
             raise ConfigError(

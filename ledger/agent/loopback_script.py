@@ -6,7 +6,6 @@ can be read and tested without a socket.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 from ledger.agent.messages import tool_result_text
 from ledger.digest import canonical_json
 from ledger.errors import InputError
+from ledger.safeparse import loads_strict
 
 DEFAULT_MODEL = "loopback-scripted-test-model-20250101"
 #: Every model id a script may use carries this, so nothing it produces passes for a real model.
@@ -80,14 +80,12 @@ class Script:
 
 def load_script(path: Path) -> Script:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise LoopbackScriptError(f"loopback script {path} does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise LoopbackScriptError(
-            f"not valid JSON: {exc}", file=str(path), line=line
-        ) from None
+    except OSError as exc:
+        raise LoopbackScriptError(f"cannot read loopback script: {exc.strerror}", file=str(path)) from None
+    raw = loads_strict(data, where=str(path), error=LoopbackScriptError, what="a loopback script object")
     return parse_script(raw, source=str(path))
 
 

@@ -1,22 +1,24 @@
 """DSSE v1 envelopes: pre-authentication encoding, strict parsing, JSON Lines files.
 
 Parsing never looks inside the payload: a statement is read only after a signature over the
-envelope's PAE has been verified (see ``ledger.attest.verify``).
+envelope's PAE has been verified (see ``ledger.attest.verify``). Lines are read with
+``ledger.safeparse.loads_strict`` (no NaN, duplicate keys, lone surrogates…): an envelope is
+evidence, so a ``payloadType`` or ``keyid`` that is not valid Unicode is refused, never repaired.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ledger.digest import canonical_json
-from ledger.errors import AttestationError
+from ledger.errors import AttestationError, InputError
 from ledger.fsutil import atomic_write_bytes
+from ledger.safeparse import find_lone_surrogate, loads_strict
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 ENVELOPE_SUFFIX = ".intoto.jsonl"
@@ -99,6 +101,9 @@ def parse_envelope(data: Any, *, file: str | None = None, line: int | None = Non
     payload_type = data.get("payloadType")
     if not isinstance(payload_type, str) or not payload_type:
         raise fail("field 'payloadType' is missing or not a non-empty string")
+    if find_lone_surrogate(payload_type) is not None:
+        # PAE, canonical lines and the ledger encode it as UTF-8: "\ud800" cannot be
+        raise fail("field 'payloadType' contains a lone UTF-16 surrogate; expected valid Unicode text")
     payload_text = data.get("payload")
     if not isinstance(payload_text, str):
         raise fail("field 'payload' is missing or not a string")
@@ -119,6 +124,10 @@ def parse_envelope(data: Any, *, file: str | None = None, line: int | None = Non
         keyid = entry.get("keyid", "")
         if not isinstance(keyid, str):
             raise fail(f"field 'signatures[{i}].keyid' is not a string")
+        if find_lone_surrogate(keyid) is not None:
+            raise fail(
+                f"field 'signatures[{i}].keyid' contains a lone UTF-16 surrogate; expected valid Unicode text"
+            )
         sig_text = entry.get("sig")
         if not isinstance(sig_text, str) or not sig_text:
             raise fail(f"field 'signatures[{i}].sig' is missing or empty")
@@ -143,11 +152,12 @@ def read_envelope_file(path: Path) -> list[EnvelopeLine]:
             continue
         truncated = number == len(lines) and not data.endswith(b"\n")
         try:
-            value = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            # "keep": parse_envelope refuses unknown fields and checks every string it keeps
+            value = loads_strict(raw, where=str(path), line=number, surrogates="keep", what=None)
+        except InputError as exc:
             why = " (file truncated?)" if truncated else ""
             raise AttestationError(
-                f"not a JSON envelope{why}: {exc}",
+                f"not a JSON envelope{why}: {exc.message}",
                 file=str(path),
                 line=number,
                 hint="each line must be one DSSE envelope as written by `ledger build`",

@@ -20,7 +20,6 @@ Unknown keys are errors, not ignored: a misspelt ``requires`` must not silently 
 from __future__ import annotations
 
 import enum
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from ledger.attest.sigstore import SigstoreIdentity
 from ledger.digest import sha256_canonical, sha256_file
 from ledger.errors import ConfigError
 from ledger.fsutil import confine
+from ledger.safeparse import loads_toml
 
 if TYPE_CHECKING:
     from securesystemslib.signer import SSlibKey
@@ -197,12 +197,16 @@ def read_config(workspace: Workspace) -> dict[str, Any]:
     """``ledger.toml`` parsed, or ``{}`` when the workspace has none."""
     path = workspace.config_path
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 at byte {exc.start}; TOML files are UTF-8", file=str(path)) from None
+    return loads_toml(text, where=str(path), error=ConfigError)
 
 
 def load_trust_policy(workspace: Workspace) -> TrustPolicy:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ledger.attest.dsse import PAYLOAD_TYPE, parse_envelope
 from ledger.attest.signers import SignedEnvelope
 from ledger.errors import AttestationError, ConfigError
+from ledger.safeparse import loads_strict
 
 if TYPE_CHECKING:
     from sigstore.models import TrustedRoot
@@ -130,12 +131,9 @@ def read_bundle_file(path: Path) -> list[BundleLine]:
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
-        try:
-            value = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise AttestationError(
-                f"not a JSON Sigstore bundle: {exc}", file=str(path), line=number
-            ) from None
+        value = loads_strict(
+            raw, where=str(path), line=number, error=AttestationError, what="a Sigstore bundle"
+        )
         if not isinstance(value, dict) or "dsseEnvelope" not in value:
             raise AttestationError(
                 "field 'dsseEnvelope' is missing; expected a Sigstore bundle of a DSSE envelope",

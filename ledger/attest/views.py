@@ -6,7 +6,6 @@ trusted signer's statement is an input error naming the file, line and field.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from ledger.attest.statement import (
     TEST_RESULT_TYPE,
 )
 from ledger.errors import AttestationError
+from ledger.safeparse import loads_strict
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,9 @@ def read_statement(payload: bytes, *, file: str | None = None, line: int | None 
     """An in-toto Statement v1 from verified payload bytes."""
     r = _Reader(file, line)
     try:
-        data = json.loads(payload)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise r.fail(f"signed payload is not JSON: {exc}") from None
+        data = loads_strict(payload, where=file or "<payload>", error=AttestationError, what="a statement")
+    except AttestationError as exc:
+        raise r.fail(f"signed payload: {exc.message}") from None
     data = r.obj(data, "payload")
     if data.get("_type") != STATEMENT_TYPE:
         raise r.fail(f"field '_type' is {data.get('_type')!r}; expected {STATEMENT_TYPE}")

@@ -156,7 +156,12 @@ class Resolver:
                 bundle = path.with_name(path.name.removesuffix(_ENVELOPE_SUFFIX) + ".sigstore.jsonl")
                 if bundle.is_file():
                     shutil.copyfile(bundle, Path(tmp) / bundle.name)
-                evidence = collect_evidence(Path(tmp), self.policy, root=Path(tmp))
+                try:
+                    evidence = collect_evidence(Path(tmp), self.policy, root=Path(tmp))
+                except LedgerError as exc:  # name the user's file, not the temporary copy
+                    if exc.file is not None and Path(exc.file).parent == Path(tmp):
+                        exc.file = str(path.parent / Path(exc.file).name)
+                    raise
             mine = [v for v in self._provenances(evidence) if v.file.name == path.name]
             rejected_here = list(evidence.rejected)
         if not mine:

@@ -4,6 +4,12 @@ An importer reads an external agent's transcript and calls the ``Sink``; the sin
 events through a ``TrajectoryWriter`` (so imported transcripts are redacted and hash-chained
 like our own), keeps the source's timestamps, pairs tool calls with their results and counts
 what it had to skip. Nothing is dropped without a ``Skipped`` entry saying where and why.
+
+Lone UTF-16 surrogates (``"\\ud83d"`` where an agent cut an emoji in half) are content here,
+not evidence: the original transcript is stored and hashed byte for byte, so every value parsed
+from it (event text, session id, model names) has each lone surrogate replaced by U+FFFD,
+through ``loads``/``load_json``/``iter_json_lines``. Nothing derived from a transcript can then
+fail later to encode as UTF-8 (canonical JSON, DuckDB, the terminal).
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.errors import ImportFormatError
+from ledger.errors import ImportFormatError, InputError
+from ledger.safeparse import BOM, loads_strict
 from ledger.trajectory.events import EventType, format_time
 from ledger.trajectory.writer import TrajectoryWriter
 
@@ -312,22 +319,22 @@ def _as_object(value: Any) -> Any:
     return {"input": value}
 
 
+def loads(data: bytes | str) -> Any:
+    """``json.loads`` for what other agents wrote: every refusal is a ``ValueError``.
+
+    Lone surrogates become U+FFFD (see the module docstring); deep nesting, integers too long
+    to convert, NaN and duplicate keys are ``ValueError`` like any other malformed JSON, so
+    the ``except ValueError`` around each nested parse keeps working.
+    """
+    try:
+        return loads_strict(data, where="", surrogates="replace")
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+
+
 def load_json(data: bytes, filename: str, *, expected: str) -> Any:
     """The whole file as JSON, or ImportFormatError naming the line and column."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(
-            f"not UTF-8 at byte {exc.start}; expected {expected}", file=filename
-        ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"not valid JSON ({exc.msg} at column {exc.colno}); expected {expected}",
-            file=filename,
-            line=exc.lineno,
-        ) from None
+    return loads_strict(data, where=filename, error=ImportFormatError, surrogates="replace", what=expected)
 
 
 def iter_json_lines(data: bytes) -> Iterator[tuple[int, Any, str | None]]:
@@ -336,11 +343,16 @@ def iter_json_lines(data: bytes) -> Iterator[tuple[int, Any, str | None]]:
         if not raw.strip():
             continue
         try:
-            yield lineno, json.loads(raw), None
-        except UnicodeDecodeError as exc:
-            yield lineno, None, f"not UTF-8 at byte {exc.start}"
-        except json.JSONDecodeError as exc:
-            yield lineno, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+            value = loads_strict(
+                raw.removeprefix(BOM) if lineno == 1 else raw,
+                where="",
+                surrogates="replace",
+                what=None,  # callers add what they expected
+            )
+        except InputError as exc:
+            yield lineno, None, exc.message
+            continue
+        yield lineno, value, None
 
 
 def text_of(content: Any) -> str:

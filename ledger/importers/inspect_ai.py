@@ -16,7 +16,6 @@ resolved, so the trajectory holds the text the model saw.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import zipfile
@@ -27,7 +26,7 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, load_json, lst, obj, str_or, text_of
+from ledger.importers.base import Sink, load_json, loads, lst, obj, str_or, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "inspect"
@@ -72,7 +71,7 @@ def detect(data: bytes, filename: str) -> float:
     if not head.startswith(b"{") or b'"eval"' not in data:
         return 0.0
     try:
-        doc = json.loads(data)
+        doc = loads(data)
     except (ValueError, UnicodeDecodeError):
         return 0.0
     if not isinstance(doc, dict) or not isinstance(doc.get("eval"), dict):
@@ -313,7 +312,7 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
 
     def member(name: str) -> Any:
         try:
-            return json.loads(archive.read(name))
+            return loads(archive.read(name))
         except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, KeyError, OSError) as exc:
             raise ImportFormatError(f"{name}: unreadable ({exc}); expected JSON", file=filename) from None
 
@@ -334,7 +333,7 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
         (n for n in names if n.startswith("samples/") and n.endswith(".json")), key=_sample_key
     ):
         try:
-            sample = json.loads(archive.read(name))
+            sample = loads(archive.read(name))
         except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, OSError) as exc:
             sink.skip(name, f"unreadable sample ({exc}); expected a JSON sample")
             continue

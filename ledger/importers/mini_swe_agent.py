@@ -14,14 +14,13 @@ and per action ``tool_call`` → ``exec`` + ``tool_result``. ``info`` gives ``bu
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, key, load_json, obj, text_of
+from ledger.importers.base import Sink, key, load_json, loads, obj, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "mini-swe-agent"
@@ -46,7 +45,7 @@ def detect(data: bytes, filename: str) -> float:
     if not head.startswith((b"{", b"[")):
         return 0.0
     try:
-        doc = json.loads(data)
+        doc = loads(data)
     except (ValueError, UnicodeDecodeError):
         return 0.0
     if isinstance(doc, dict) and str(doc.get("trajectory_format", "")).startswith("mini-swe-agent"):
@@ -88,7 +87,7 @@ def _actions(msg: Mapping[str, Any], turn: int) -> list[tuple[str, str, dict[str
             if not isinstance(fn, dict):
                 continue
             try:
-                args = json.loads(fn.get("arguments") or "{}")
+                args = loads(fn.get("arguments") or "{}")
             except (TypeError, ValueError):
                 args = {"arguments": fn.get("arguments")}
             call_id = call.get("id") if isinstance(call.get("id"), str) else f"turn-{turn}-{k}"

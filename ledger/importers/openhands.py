@@ -20,13 +20,12 @@ OpenHands writes naive local timestamps; they are taken as UTC.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, key, load_json, obj, str_or
+from ledger.importers.base import Sink, key, load_json, loads, obj, str_or
 from ledger.trajectory.events import EventType
 
 FORMAT = "openhands"
@@ -59,7 +58,7 @@ def detect(data: bytes, filename: str) -> float:
     if not head.startswith((b"[", b"{")) or (b'"action"' not in data and b'"observation"' not in data):
         return 0.0
     try:
-        doc = json.loads(data)
+        doc = loads(data)
     except (ValueError, UnicodeDecodeError):
         return 0.0
     events = _events(doc)

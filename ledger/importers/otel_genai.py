@@ -24,7 +24,6 @@ attribute are counted (``stats.spans_without_gen_ai``) and otherwise ignored.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -32,7 +31,7 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, iter_json_lines, load_json, lst, obj
+from ledger.importers.base import Sink, iter_json_lines, load_json, loads, lst, obj
 from ledger.trajectory.events import EventType
 
 FORMAT = "otel-genai"
@@ -68,7 +67,7 @@ def detect(data: bytes, filename: str) -> float:
         return 0.95 if b"gen_ai." in data else 0.6
     if head.startswith(b"[") and b'"parts"' in data and b'"role"' in data:
         try:
-            doc = json.loads(data)
+            doc = loads(data)
         except (ValueError, UnicodeDecodeError):
             return 0.0
         if isinstance(doc, list) and doc:
@@ -134,7 +133,7 @@ def _json_value(value: Any) -> Any:
     """Structured attributes may arrive as JSON strings (the common case) or already parsed."""
     if isinstance(value, str) and value[:1] in ("[", "{"):
         try:
-            return json.loads(value)
+            return loads(value)
         except ValueError:
             return value
     return value
@@ -486,7 +485,7 @@ def _convert_messages(messages: list[Any], sink: Sink) -> None:
 def _exports(data: bytes, filename: str) -> list[Any]:
     """One JSON document, or one OTLP export per line (the collector's file exporter)."""
     try:
-        return [json.loads(data)]
+        return [loads(data)]
     except (ValueError, UnicodeDecodeError):
         pass
     lines = [line for line in data.splitlines() if line.strip()]

@@ -20,14 +20,13 @@ a Python ``repr`` in older demonstrations) are read as literals.
 from __future__ import annotations
 
 import ast
-import json
 import shlex
 from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, load_json, lst, obj, str_or, text_of
+from ledger.importers.base import Sink, load_json, loads, lst, obj, str_or, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "swe-agent"
@@ -52,7 +51,7 @@ def detect(data: bytes, filename: str) -> float:
     if not head.startswith(b"{") or (b'"trajectory"' not in data and b'"history"' not in data):
         return 0.0
     try:
-        value = json.loads(data)
+        value = loads(data)
     except (ValueError, UnicodeDecodeError):
         return 0.0
     if not isinstance(value, dict):
@@ -80,7 +79,7 @@ def _config(doc: Mapping[str, Any]) -> dict[str, Any]:
     raw = doc.get("replay_config")
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            raw = loads(raw)
         except ValueError:
             return {}
     return raw if isinstance(raw, dict) else {}
@@ -120,7 +119,7 @@ def _state(step: Mapping[str, Any]) -> dict[str, Any]:
     state = step.get("state")
     if isinstance(state, str):
         try:
-            state = json.loads(state)
+            state = loads(state)
         except ValueError:
             return {}
     return state if isinstance(state, dict) else {}
@@ -165,7 +164,7 @@ def _tool_calls(msg: Mapping[str, Any]) -> list[Any]:
     if isinstance(raw, list) or not isinstance(raw, str):
         return lst(raw)
     try:
-        return lst(json.loads(raw))
+        return lst(loads(raw))
     except ValueError:
         pass
     try:
@@ -273,9 +272,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
         function = obj(first.get("function"))
         try:
             args = (
-                json.loads(function.get("arguments") or "{}")
-                if isinstance(function.get("arguments"), str)
-                else {}
+                loads(function.get("arguments") or "{}") if isinstance(function.get("arguments"), str) else {}
             )
         except ValueError:
             args = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,6 +24,7 @@ from ledger.recipe.model import (
     SpecSection,
     TestSection,
 )
+from ledger.safeparse import loads_toml
 
 # --------------------------------------------------------------------------- schema
 
@@ -437,17 +437,7 @@ class _Parser:
             raise self.fail("test", "timeout_s", "[test] timeout_s: expected at least 1")
 
 
-_TOML_POS_RE = re.compile(r"\(at line (\d+), column \d+\)")
-
-
 def parse_recipe(text: str, *, source: str = "<recipe>") -> Recipe:
     """Parse and validate recipe TOML text; needs no filesystem (files are checked later)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        pos = _TOML_POS_RE.search(msg)
-        line = int(pos.group(1)) if pos else None
-        msg = _TOML_POS_RE.sub("", msg).strip()
-        raise RecipeError(f"not valid TOML: {msg}", file=source, line=line) from None
+    data = loads_toml(text, where=source, error=RecipeError)
     return _Parser(text, source).parse(data)

@@ -9,6 +9,9 @@ an ``ExchangeSink`` (the session writes it into the trajectory).
 What is never recorded: the credential headers (``x-api-key``, ``authorization``, cookies),
 and their values wherever they reappear in a body (replaced by a redaction marker). Only
 ``accept-encoding`` is changed (to ``identity``) so the recorded body is the JSON itself.
+Bodies are parsed with ``loads_strict``; the parsed value (not the bytes) is what is recorded,
+so a lone UTF-16 surrogate in it is recorded as U+FFFD, and a body that is not strict JSON
+(NaN, duplicate keys, nesting too deep) is recorded as text.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from urllib.parse import urlsplit
 
 from ledger.errors import InputError
 from ledger.record.sse import MessageAccumulator, SSEParser
+from ledger.safeparse import loads_strict
 
 DEFAULT_UPSTREAM = "https://api.anthropic.com"
 UPSTREAM_TIMEOUT_S = 600.0
@@ -97,8 +101,9 @@ def _body_value(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        # the raw bytes are not kept as evidence, so a lone surrogate becomes U+FFFD here
+        return loads_strict(raw, where="body", surrogates="replace")
+    except InputError:
         return {"text": raw.decode("utf-8", "replace")}
 
 

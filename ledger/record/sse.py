@@ -8,9 +8,11 @@ here; the trajectory then holds the message the client ended up with (what the S
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from ledger.errors import InputError
+from ledger.safeparse import loads_strict
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,8 @@ class MessageAccumulator:
     def add(self, event: SSEEvent) -> None:
         self.events += 1
         try:
-            data = json.loads(event.data) if event.data else {}
-        except json.JSONDecodeError:
+            data = loads_strict(event.data, where="sse", surrogates="replace") if event.data else {}
+        except InputError:
             self.problems.append(f"event {self.events} ({event.event}): data is not JSON")
             return
         if not isinstance(data, dict):
@@ -155,8 +157,9 @@ class MessageAccumulator:
         if index in self._partial_json:
             raw = self._partial_json.pop(index)
             try:
-                self._block(index)["input"] = json.loads(raw) if raw else {}
-            except json.JSONDecodeError:
+                value = loads_strict(raw, where="sse", surrogates="replace") if raw else {}
+                self._block(index)["input"] = value
+            except InputError:
                 self.problems.append(f"content block {index}: tool input is not JSON: {raw[:200]!r}")
 
     def _on_message_delta(self, data: dict[str, Any]) -> None:

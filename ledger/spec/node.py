@@ -106,6 +106,10 @@ def decode_spec_bytes(data: bytes, file: str) -> str:
     """Spec files are UTF-8 without BOM; anything else is an error naming the line."""
     if data.startswith(b"\xef\xbb\xbf"):
         raise SpecError("file starts with a UTF-8 BOM; expected UTF-8 without BOM", file=file, line=1)
+    nul = data.find(b"\x00")
+    if nul >= 0:  # valid UTF-8, but no text editor writes it: a binary or corrupted file
+        line = data[:nul].count(b"\n") + 1
+        raise SpecError(f"contains a NUL byte at byte {nul}; expected UTF-8 text", file=file, line=line)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -143,11 +147,37 @@ def _split_frontmatter(source: str, file: str) -> tuple[Frontmatter | None, str,
     return _parse_yaml(yaml_text, file), body, offset
 
 
+MAX_YAML_DEPTH = 64
+"""Frontmatter nests two levels; libyaml's composer recurses in C and a few tens of thousands
+of ``[`` overflow the stack (a segfault, not an exception), so depth is checked first."""
+
+
+def _check_yaml_depth(yaml_text: str, loader: Any, file: str) -> None:
+    import yaml
+
+    # every level needs one of these characters: below the limit, no need to parse twice
+    if sum(yaml_text.count(c) for c in "[{-:?") <= MAX_YAML_DEPTH:
+        return
+    depth = 0
+    for event in yaml.parse(yaml_text, Loader=loader):  # events: libyaml keeps its own stack
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise SpecError(
+                    f"malformed YAML frontmatter: nested more than {MAX_YAML_DEPTH} levels deep",
+                    file=file,
+                    line=event.start_mark.line + 2 if event.start_mark is not None else 2,
+                )
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+
+
 def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
     try:
+        _check_yaml_depth(yaml_text, loader, file)
         loaded = yaml.compose(yaml_text, Loader=loader)
         value: Any = yaml.load(yaml_text, Loader=loader)  # safe: loader is (C)SafeLoader
     except yaml.YAMLError as exc:
@@ -155,6 +185,9 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpecError(f"malformed YAML frontmatter: {problem}", file=file, line=line) from None
+    except (ValueError, RecursionError) as exc:  # int("1" * 5000) in the constructor
+        reason = "an integer has more than 4300 digits" if "digits" in str(exc) else "nested too deeply"
+        raise SpecError(f"malformed YAML frontmatter: {reason}", file=file, line=2) from None
     if value is None:
         return Frontmatter()
     if not isinstance(value, dict) or loaded is None or not isinstance(loaded, yaml.MappingNode):
@@ -163,6 +196,12 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
     item_lines: list[int] = []
     for key_node, value_node in loaded.value:
         key = str(key_node.value)
+        if key in key_lines:  # PyYAML keeps the last silently; YAML 1.2 and go-yaml refuse it
+            raise SpecError(
+                f"frontmatter key '{key}' appears twice (first on line {key_lines[key]}); expected it once",
+                file=file,
+                line=key_node.start_mark.line + 2,
+            )
         key_lines[key] = key_node.start_mark.line + 2
         if key == "depends_on" and isinstance(value_node, yaml.SequenceNode):
             item_lines = [item.start_mark.line + 2 for item in value_node.value]

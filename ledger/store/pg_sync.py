@@ -108,7 +108,7 @@ def local_envelope_digests(workspace: Workspace) -> set[str]:
                 continue
             try:
                 out.add(sha256_hex(envelope_canonical(parse_envelope(json.loads(raw)))))
-            except (ValueError, LedgerError):
+            except (ValueError, RecursionError, LedgerError):
                 continue  # not an envelope: ingest reports it; here it just is not "present"
     return out
 

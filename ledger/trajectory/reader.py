@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from ledger.digest import canonical_json, sha256_hex
 from ledger.errors import CheckFailed, TrajectoryError
+from ledger.safeparse import find_lone_surrogate, json_error_reason
 from ledger.trajectory.events import EVENT_TYPES, GENESIS, HEX64_RE, TIME_RE, Event
 from ledger.trajectory.redact import MARKER_RE
 
@@ -79,9 +80,8 @@ def parse_line(raw: bytes, lineno: int, file: str) -> Event:
         raise fail(f"not UTF-8 at byte {exc.start}") from None
     try:
         obj = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
-    except (json.JSONDecodeError, ValueError) as exc:
-        detail = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else exc
-        raise fail(f"not valid JSON ({detail}); expected one event object per line") from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deeply
+        raise fail(f"{json_error_reason(exc)}; expected one event object per line") from None
     if not isinstance(obj, dict):
         raise fail(f"a JSON {type(obj).__name__}; expected an event object")
     if set(obj) != _KEYS:
@@ -103,6 +103,12 @@ def parse_line(raw: bytes, lineno: int, file: str) -> Event:
     try:
         canonical = canonical_json(obj)
     except ValueError:
+        # our writer cannot have written a lone surrogate: canonical JSON refuses it. The walk
+        # that names its field runs only here, off the path of every valid line.
+        surrogate = find_lone_surrogate(data, "data")
+        if surrogate is not None:
+            why = f"field '{surrogate}' contains a lone UTF-16 surrogate; expected valid Unicode text"
+            raise fail(why) from None
         canonical = b""
     if canonical != body:
         raise fail("not in RFC 8785 canonical form (reformatted, or keys reordered?)")
