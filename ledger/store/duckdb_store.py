@@ -49,31 +49,6 @@ _PROV = "https://slsa.dev/provenance/v1"  # = ledger.attest.statement.PROVENANCE
 # must not import ledger.attest (its package import costs ~70 ms of every CLI query)
 
 
-# Rows per row group when writing. At each commit DuckDB rewrites the table's last, partly
-# filled row group whole; with the default 122,880 rows that is up to ~500 MB of envelopes
-# recompressed per batch (COMMIT was ~150 µs per build at 100k builds, growing with the table).
-# Batches of 10,000 builds fill whole groups of this size, so a commit rewrites at most one
-# small group. The size is a property of the writing connection, not of the file.
-ROW_GROUP_SIZE = 10_240
-
-
-def _attach_for_writing(path: Path, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
-    import duckdb
-
-    con = duckdb.connect(config=config)
-    try:
-        con.execute(f"ATTACH '{_sql_text(str(path))}' AS ledger (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
-        con.execute("USE ledger")
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def _sql_text(value: str) -> str:
-    return value.replace("'", "''")
-
-
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text and ("conflicting" in text or "could not set" in text or "resource" in text)
@@ -124,10 +99,10 @@ class DuckDBStore(DuckDBQueries):
         delay = 0.02
         while True:
             try:
-                config = {**self._config(), **(extra or {})}
-                if read_only:
-                    return duckdb.connect(str(self.db_path), read_only=True, config=config)
-                return _attach_for_writing(self.db_path, config)
+                con = duckdb.connect(
+                    str(self.db_path), read_only=read_only, config={**self._config(), **(extra or {})}
+                )
+                return con
             except duckdb.IOException as exc:
                 if not _is_lock_error(exc) or time.monotonic() > deadline:
                     if _is_lock_error(exc):
