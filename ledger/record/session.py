@@ -239,6 +239,12 @@ def run_record(
                 notes.append(f"{left} model exchange(s) were still in flight when recording stopped")
             after = take_snapshot(workspace.root)
             changes = diff_snapshots(before, after)
+            if after.unnamed:
+                shown = ", ".join(after.unnamed[:5]) + (" …" if len(after.unnamed) > 5 else "")
+                notes.append(
+                    f"{len(after.unnamed)} file(s) with names that are not UTF-8 were not attested "
+                    f"(rename them to be covered): {shown}"
+                )
             for path in changes.written:
                 state = after.files[path]
                 previous = before.files.get(path)

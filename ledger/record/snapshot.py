@@ -34,6 +34,9 @@ class Snapshot:
 
     files: Mapping[str, FileState]
     git: bool
+    # Names that are not UTF-8 (shown with \x escapes): no attestation or trajectory can name
+    # them (JSON text is Unicode), so they are left out and reported instead of guessed at.
+    unnamed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,12 @@ def take_snapshot(root: Path) -> Snapshot:
     listing = _git_listing(root)
     paths = listing if listing is not None else list(_walk(root))
     files: dict[str, FileState] = {}
+    unnamed: list[str] = []
     for rel in paths:
         if any(part in SKIP_DIRS for part in Path(rel).parts):
+            continue
+        if not _utf8(rel):
+            unnamed.append(rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
             continue
         path = root / rel
         try:
@@ -97,7 +104,16 @@ def take_snapshot(root: Path) -> Snapshot:
             files[Path(rel).as_posix()] = FileState(sha256_file(path), info.st_size)
         except (FileNotFoundError, PermissionError):
             continue
-    return Snapshot(files, listing is not None)
+    return Snapshot(files, listing is not None, tuple(unnamed))
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name (from ``os.fsdecode``: undecodable bytes become surrogates) is UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def diff_snapshots(before: Snapshot, after: Snapshot) -> Changes:

@@ -116,7 +116,11 @@ class TrajectoryWriter:
         try:
             line = canonical_json(event.to_json())
         except ValueError as exc:  # rfc8785: ints beyond 2**53, NaN, lone surrogates…
-            raise ValueError(f"{type} event data is not representable in JSON: {exc}") from exc
+            nearest = nearest_json(data)
+            if nearest == data:
+                raise ValueError(f"{type} event data is not representable in JSON: {exc}") from exc
+            event = Event(event.seq, event.time, event.type, nearest, event.prev)
+            line = canonical_json(event.to_json())
         _write_all(self._fd, line + b"\n")
         if self._fsync:
             os.fsync(self._fd)
@@ -173,3 +177,34 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+_MAX_SAFE = 2**53
+
+
+def nearest_json(value: Any) -> Any:
+    """``value`` with what a model or a tool can hand us but RFC 8785 cannot write replaced by
+    its nearest JSON: a lone UTF-16 surrogate (an emoji cut in half) by U+FFFD, an integer
+    beyond 2**53 by the IEEE double JSON numbers are (what ``read_trajectory`` reads back),
+    or by its decimal text when no double holds it. NaN and infinities stay: only our own
+    code could produce them, and refusing them finds the bug."""
+    if isinstance(value, str):
+        return _scrub(value)
+    if isinstance(value, bool) or not isinstance(value, int | dict | list | tuple):
+        return value
+    if isinstance(value, int):
+        if -_MAX_SAFE <= value <= _MAX_SAFE:
+            return value
+        try:
+            return float(value)
+        except OverflowError:
+            return str(value)
+    if isinstance(value, dict):
+        return {_scrub(str(k)): nearest_json(v) for k, v in value.items()}
+    return [nearest_json(v) for v in value]
+
+
+def _scrub(text: str) -> str:
+    from ledger.safeparse import scrub_surrogates
+
+    return str(scrub_surrogates(text))

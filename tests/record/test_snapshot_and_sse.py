@@ -32,6 +32,20 @@ def test_walk_snapshot_sees_created_modified_deleted_and_skips_state_dirs(tmp_pa
     }
 
 
+@pytest.mark.parametrize("git", [False, True])
+def test_a_file_name_that_is_not_utf8_is_reported_not_attested(tmp_path: Path, git: bool) -> None:
+    """JSON cannot name it, so no statement or trajectory could: it is listed instead."""
+    if git:
+        if shutil.which("git") is None:
+            pytest.skip("git not installed")
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "ok.py").write_text("x")
+    (tmp_path.joinpath(b"caf\xe9.py".decode("utf-8", "surrogateescape"))).write_text("latin-1 name")
+    snap = take_snapshot(tmp_path)
+    assert list(snap.files) == ["ok.py"]
+    assert snap.unnamed == ("caf\\xe9.py",)
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 def test_git_snapshot_ignores_what_the_repo_ignores(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
