@@ -116,6 +116,12 @@ def test_undecodable_bytes_do_not_lose_the_line() -> None:
     assert [e["type"] for e in events] == ["note"]
 
 
+def test_an_escaped_lone_surrogate_makes_a_line_unparsable_not_a_crash() -> None:
+    blob = b'{"type": "note", "data": {"text": "cut \\ud83d"}}\n{"type": "note", "data": {"text": "\\ud83d\\ude00"}}\n'
+    _, events = rows(blob)
+    assert [e["type"] for e in events] == ["unparsable", "note"]  # a whole pair is an emoji
+
+
 # ------------------------------------------------------------------ the rules, in Python
 
 _INT = re.compile(r"-?[0-9]+")
