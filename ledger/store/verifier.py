@@ -23,7 +23,14 @@ from ledger.attest.statement import PROVENANCE_TYPE
 from ledger.digest import sha256_hex
 from ledger.errors import InputError, LedgerError
 from ledger.store import schema
-from ledger.store.derive import Rows, derive_rows, envelope_canonical, leaf_hash, read_payload
+from ledger.store.derive import (
+    Rows,
+    derive_rows,
+    envelope_canonical,
+    leaf_hash,
+    read_payload,
+    unambiguous,
+)
 from ledger.store.derive_events import TrajectoryBlob, trajectory_tables
 
 if TYPE_CHECKING:
@@ -344,6 +351,8 @@ def check_line(
         value = json.loads(item.raw)
         envelope = parse_envelope(value, file=item.source, line=item.line)
         canonical = envelope_canonical(envelope)
+        if canonical != item.raw.strip():  # a line we did not write: a key may come twice
+            unambiguous(item.raw)
     except RecursionError:
         return malformed("not a JSON envelope: nested too deeply")
     except UnicodeEncodeError:

@@ -36,6 +36,8 @@ SIGNED = {
     "lone surrogate in the statement": STATEMENT + b'"subject":[{"name":"a\\ud83d","digest":{}}]}',
     "deeply nested statement": STATEMENT + b'"predicate":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     "5000-digit integer in the statement": STATEMENT + b'"predicate":{"n":' + b"7" * 5000 + b"}}",
+    "a key twice in the statement": STATEMENT + b'"subject":[],"subject":[{"name":"x","digest":{}}]}',
+    "NaN in the statement": STATEMENT + b'"predicate":{"x":NaN}}',
 }
 
 
@@ -62,3 +64,18 @@ def test_a_signed_statement_that_is_not_i_json_is_rejected(lw: LedgerWorkspace, 
     assert "signed payload" in rejection.reason
     stored = store.sql("SELECT raw FROM quarantine").rows[0][0]
     assert json.loads(stored)["payload"] == base64.b64encode(SIGNED[case]).decode()
+
+
+def test_a_signed_envelope_line_with_a_key_twice_is_rejected(lw: LedgerWorkspace) -> None:
+    """Python keeps the last of two keys and other readers the first: such a line could verify
+    here and mean something else elsewhere, so it is refused before its signature is trusted."""
+    lw.build("b-1", "SPEC/textkit/roman", b"x\n")
+    path = lw.ws.attestations_dir / "b-1.intoto.jsonl"
+    first, second = path.read_bytes().splitlines()
+    doubled = first.replace(b'"payloadType":', b'"payloadType":"text/plain","payloadType":', 1)
+    path.write_bytes(doubled + b"\n" + second + b"\n")
+    report = lw.store().ingest([path])
+    assert report.accepted == 1
+    (rejection,) = report.rejected
+    assert rejection.where == "attestations/b-1.intoto.jsonl:1"
+    assert "'payloadType' appears twice" in rejection.reason
