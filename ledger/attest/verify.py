@@ -9,13 +9,15 @@ without one they are reported "not checked", never as passed.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from ledger.attest.dsse import ENVELOPE_SUFFIX, PAYLOAD_TYPE, Envelope, read_envelope_file
-from ledger.attest.policy import LEVEL_ORDER, Level, TrustPolicy
+from ledger.attest.policy import LEVEL_ORDER, Level, TrustedKey, TrustPolicy
+from ledger.attest.sigcheck import Check, signature_check
 from ledger.attest.sigstore import BUNDLE_SUFFIX, read_bundle_file, verify_bundle
 from ledger.attest.statement import PROVENANCE_TYPE
 from ledger.attest.views import Statement, read_statement
@@ -100,9 +102,6 @@ class Evidence:
 
 def _verify_with_keys(envelope: Envelope, policy: TrustPolicy) -> tuple[str | None, str]:
     """(signer, "") when a trusted key's signature verifies, else (None, why not)."""
-    from securesystemslib.exceptions import UnverifiedSignatureError
-    from securesystemslib.signer import Signature as SslibSignature
-
     data = envelope.pae()
     reasons = []
     for sig in envelope.signatures:
@@ -111,9 +110,7 @@ def _verify_with_keys(envelope: Envelope, policy: TrustPolicy) -> tuple[str | No
             reasons.append(f"signed by key {sig.keyid or '(no keyid)'}, which [trust] does not list")
             continue
         for trusted in candidates:
-            try:
-                trusted.key.verify_signature(SslibSignature(trusted.keyid, sig.sig.hex()), data)
-            except UnverifiedSignatureError:
+            if not _check_of(trusted)(sig.sig, data):
                 continue
             return f"key {trusted.keyid} ({trusted.source})", ""
         reasons.append(
@@ -121,6 +118,18 @@ def _verify_with_keys(envelope: Envelope, policy: TrustPolicy) -> tuple[str | No
             "(payload, payloadType or signature altered)"
         )
     return None, "; ".join(reasons)
+
+
+_CHECKS: dict[tuple[str, str], Check] = {}
+
+
+def _check_of(trusted: TrustedKey) -> Check:
+    """The signature check of a trusted key, built once per key (libsodium for Ed25519)."""
+    key = trusted.key.to_dict()
+    ident = (trusted.keyid, json.dumps(key, sort_keys=True))
+    if ident not in _CHECKS:
+        _CHECKS[ident] = signature_check(trusted.keyid, key)
+    return _CHECKS[ident]
 
 
 def collect_evidence(attestation_dir: Path, policy: TrustPolicy, *, root: Path | None = None) -> Evidence:
@@ -194,7 +203,7 @@ def collect_evidence(attestation_dir: Path, policy: TrustPolicy, *, root: Path |
                 continue
             verified_payloads.add((env.payload_type, env.payload))
             stmt = read_statement(env.payload, file=str(path), line=el.line)
-            statements.append(VerifiedStatement(stmt, signer, path, el.line, shown_path(path, root)))
+            statements.append(VerifiedStatement(stmt, signer, path, el.line, shown))
     for env, rej in unverified:
         # the same envelope carried by a verified Sigstore bundle is not a rejection
         if (env.payload_type, env.payload) not in verified_payloads:

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -251,21 +251,12 @@ def key_material(policy: TrustPolicy, workspace: Workspace | None = None) -> tup
 
 
 class _Checker:
-    """Signature checks with keys loaded once per chunk (Ed25519 through ``cryptography``)."""
+    """Signature checks with keys loaded once per chunk (``ledger.attest.sigcheck``)."""
 
     def __init__(self, keys: Sequence[KeyMaterial]) -> None:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-        from securesystemslib.signer import SSlibKey
+        from ledger.attest.sigcheck import signature_check
 
-        self._verifiers: list[tuple[KeyMaterial, Callable[[bytes, bytes], bool]]] = []
-        for km in keys:
-            keyval = km.key.get("keyval", {})
-            if km.key.get("keytype") == "ed25519" and km.key.get("scheme") == "ed25519":
-                public = bytes.fromhex(keyval["public"])
-                raw = Ed25519PublicKey.from_public_bytes(public)
-                self._verifiers.append((km, _ed25519(raw, public)))
-            else:
-                self._verifiers.append((km, _sslib(SSlibKey.from_dict(km.keyid, dict(km.key)))))
+        self._verifiers = [(km, signature_check(km.keyid, km.key)) for km in keys]
 
     def verify(self, envelope: Envelope) -> tuple[KeyMaterial | None, str]:
         data = envelope.pae()
@@ -283,45 +274,6 @@ class _Checker:
                 "(payload, payloadType or signature altered)"
             )
         return None, "; ".join(reasons)
-
-
-def _ed25519(key: Any, public: bytes) -> Callable[[bytes, bytes], bool]:
-    """libsodium first (1.6x faster than OpenSSL here); a signature it refuses is checked again
-    with OpenSSL, so ingest accepts exactly what ``ledger verify`` (OpenSSL) accepts: libsodium
-    is the stricter of the two (it also refuses small-order points), never the looser."""
-    from cryptography.exceptions import InvalidSignature
-    from nacl.exceptions import CryptoError
-    from nacl.signing import VerifyKey
-
-    fast = VerifyKey(public)
-
-    def check(sig: bytes, data: bytes) -> bool:
-        try:
-            fast.verify(data, sig)
-            return True
-        except (CryptoError, ValueError, TypeError):
-            pass
-        try:
-            key.verify(sig, data)
-        except InvalidSignature:
-            return False
-        return True
-
-    return check
-
-
-def _sslib(key: Any) -> Callable[[bytes, bytes], bool]:
-    from securesystemslib.exceptions import UnverifiedSignatureError
-    from securesystemslib.signer import Signature
-
-    def check(sig: bytes, data: bytes) -> bool:
-        try:
-            key.verify_signature(Signature(key.keyid, sig.hex()), data)
-        except UnverifiedSignatureError:
-            return False
-        return True
-
-    return check
 
 
 def _read_trajectory(objects_root: str | None, digest: str | None) -> bytes | None:
