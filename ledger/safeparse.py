@@ -58,7 +58,7 @@ def loads_strict(
     expected = f"; expected {what}" if what else ""
     text = _text(data, where=where, line=line, error=error, expected=expected)
     try:
-        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_pairs)
+        value = loads_unambiguous(text)
     except json.JSONDecodeError as exc:
         raise error(
             f"not valid JSON ({exc.msg} at column {exc.colno}){expected}",
@@ -205,6 +205,14 @@ def _text(data: bytes | str, *, where: str, line: int | None, error: type[Ledger
 
 def _scrub_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
+
+
+def loads_unambiguous(data: bytes | str) -> Any:
+    """``json.loads`` refusing what two readers can read as two documents: a key twice in one
+    object (Python keeps the last, others the first) and NaN/Infinity; ``ValueError`` says
+    which. The per-object hook costs ~15 µs on a 5 KB statement (ingest's hot path); a sorted
+    re-serialisation to prove there is no repeat measured slower."""
+    return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_pairs)
 
 
 def _reject_constant(name: str) -> Any:

@@ -22,6 +22,7 @@ from ledger.attest.dsse import PAYLOAD_TYPE, Envelope, parse_envelope
 from ledger.attest.statement import PROVENANCE_TYPE
 from ledger.digest import sha256_hex
 from ledger.errors import InputError, LedgerError
+from ledger.safeparse import loads_unambiguous
 from ledger.store import schema
 from ledger.store.derive import (
     Rows,
@@ -29,7 +30,6 @@ from ledger.store.derive import (
     envelope_canonical,
     leaf_hash,
     read_payload,
-    unambiguous,
 )
 from ledger.store.derive_events import TrajectoryBlob, trajectory_tables
 
@@ -304,7 +304,7 @@ def check_line(
         envelope = parse_envelope(value, file=item.source, line=item.line)
         canonical = envelope_canonical(envelope)
         if canonical != item.raw.strip():  # a line we did not write: a key may come twice
-            unambiguous(item.raw)
+            loads_unambiguous(item.raw)
     except RecursionError:
         return malformed("not a JSON envelope: nested too deeply")
     except UnicodeEncodeError:

@@ -78,4 +78,4 @@ def test_a_signed_envelope_line_with_a_key_twice_is_rejected(lw: LedgerWorkspace
     assert report.accepted == 1
     (rejection,) = report.rejected
     assert rejection.where == "attestations/b-1.intoto.jsonl:1"
-    assert "'payloadType' appears twice" in rejection.reason
+    assert "duplicate key 'payloadType'" in rejection.reason
