@@ -9,7 +9,6 @@ without one they are reported "not checked", never as passed.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,16 +119,17 @@ def _verify_with_keys(envelope: Envelope, policy: TrustPolicy) -> tuple[str | No
     return None, "; ".join(reasons)
 
 
-_CHECKS: dict[tuple[str, str], Check] = {}
+_CHECKS: dict[int, tuple[TrustedKey, Check]] = {}
 
 
 def _check_of(trusted: TrustedKey) -> Check:
-    """The signature check of a trusted key, built once per key (libsodium for Ed25519)."""
-    key = trusted.key.to_dict()
-    ident = (trusted.keyid, json.dumps(key, sort_keys=True))
-    if ident not in _CHECKS:
-        _CHECKS[ident] = signature_check(trusted.keyid, key)
-    return _CHECKS[ident]
+    """The signature check of a trusted key, built once per key object (libsodium for Ed25519).
+    Keyed by identity: the entry keeps its key alive, so an id is never reused while cached."""
+    entry = _CHECKS.get(id(trusted))
+    if entry is None or entry[0] is not trusted:
+        entry = (trusted, signature_check(trusted.keyid, trusted.key.to_dict()))
+        _CHECKS[id(trusted)] = entry
+    return entry[1]
 
 
 def collect_evidence(attestation_dir: Path, policy: TrustPolicy, *, root: Path | None = None) -> Evidence:
