@@ -1,19 +1,27 @@
 """Claude Code sessions: ``~/.claude/projects/<project>/<session>.jsonl``, one record a line.
 
-Records (as parsed by claude-code-log and ccusage): ``type`` user | assistant | summary | system
-| file-history-snapshot | …, with ``uuid``, ``parentUuid``, ``isSidechain``, ``sessionId``,
-``timestamp``, ``cwd``, ``version`` and ``message`` (Anthropic Messages content blocks). Mapped:
+Claude Code is not open source; the record shapes here follow the parsers that track it
+(claude-code-log's models, ccusage's loader, the session schemas of oneryalcin/agent-schemas).
+Records: ``type`` user | assistant | summary | system (subtypes local_command, api_error,
+compact_boundary, turn_duration, stop_hook_summary, …) | file-history-snapshot | queue-operation |
+progress | attachment | custom-title | … with ``uuid``, ``parentUuid``, ``isSidechain``,
+``sessionId``, ``timestamp``, ``cwd``, ``version`` and ``message`` (Anthropic Messages content
+blocks). Sub-agents write the same records (all ``isSidechain``) to ``agent-<id>.jsonl``. Mapped:
 
 - user text → ``model_request`` (only the new messages: the file does not keep the full request);
   user ``tool_result`` blocks → ``tool_result`` paired by ``tool_use_id``;
 - assistant → one ``model_response`` per ``message.id``: the CLI writes a streamed message as
-  several lines sharing that id (one content block each, usage repeated), merged back here;
-  each ``tool_use`` block → ``tool_call``; Bash → ``exec``; Write/Edit/MultiEdit → ``file_write``;
+  several lines sharing that id (one content block each, usage repeated), merged back here
+  (blocks that come after a tool result are a ``continued`` response of the same turn);
+  each ``tool_use`` block → ``tool_call``; Bash / PowerShell that ran (succeeded, or failed with
+  ``Exit code N``) → ``exec``; Write/Edit/MultiEdit/NotebookEdit that succeeded → ``file_write``;
+  ``server_tool_use`` / ``mcp_tool_use`` and their ``*_tool_result`` blocks → a paired
+  ``tool_call`` / ``tool_result`` flagged ``server_side``; API error stand-ins → ``api_error``;
 - usage-only lines (``message`` with ``usage`` and no content, ccusage's fixtures) →
   ``model_response`` flagged ``usage_only``;
-- summary / system / other record types → ``note``.
+- every other record type (known or not) → ``note`` keeping its fields.
 
-``parentUuid`` chains: when the session forked (a prompt edited or retried), records on a
+``parentUuid`` chains: when the session forked (a prompt edited or rewound), records on a
 branch the session left are flagged ``abandoned_branch``; sidechain (sub-agent) records are
 flagged ``sidechain``.
 """
@@ -22,18 +30,51 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, iter_json_lines, key, obj, text_of
+from ledger.importers.base import Sink, iter_json_lines, key, lst, obj, str_or, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "claude-code"
 MEDIA_TYPE = "application/x-ndjson"
 KNOWN_TYPES = frozenset({"user", "assistant", "summary", "system"})
+# Record types only Claude Code writes (agent-schemas claude-code/v2.1.144/session.schema.json):
+# a session may open with several of these before its first message.
+META_TYPES = frozenset(
+    {
+        "file-history-snapshot",
+        "queue-operation",
+        "progress",
+        "attachment",
+        "custom-title",
+        "ai-title",
+        "agent-name",
+        "last-prompt",
+        "permission-mode",
+        "pr-link",
+        "agent-setting",
+        "bridge-session",
+        "worktree-state",
+    }
+)
+ENVELOPE = frozenset(
+    {"type", "uuid", "parentUuid", "sessionId", "timestamp", "cwd", "version", "gitBranch", "userType"}
+    | {"isSidechain", "slug", "entrypoint", "agentId"}
+)
 FILE_TOOLS = {"Write": "create", "Edit": "edit", "MultiEdit": "edit", "NotebookEdit": "edit"}
+SHELL_TOOLS = {"Bash": ["bash", "-c"], "PowerShell": ["powershell", "-Command"]}
+SERVER_TOOL_USE = frozenset({"server_tool_use", "mcp_tool_use"})
+EXIT_CODE_RE = re.compile(r"\AExit code (-?\d+)")
+
+
+def _is_server_result(block: Mapping[str, Any]) -> bool:
+    """``web_search_tool_result``, ``code_execution_tool_result``, ``mcp_tool_result``, …"""
+    kind = block.get("type")
+    return isinstance(kind, str) and kind.endswith("_tool_result") and kind != "tool_result"
 
 
 def detect(data: bytes, filename: str) -> float:
@@ -51,8 +92,10 @@ def detect(data: bytes, filename: str) -> float:
         message = value.get("message")
         if "sessionId" in value and (isinstance(message, dict) or "uuid" in value):
             hits += 1
-        elif (value.get("type") == "summary" and "leafUuid" in value) or (
-            key(value.get("type")) in KNOWN_TYPES and "uuid" in value
+        elif (
+            (value.get("type") == "summary" and "leafUuid" in value)
+            or (key(value.get("type")) in KNOWN_TYPES and "uuid" in value)
+            or (key(value.get("type")) in META_TYPES and ("sessionId" in value or "snapshot" in value))
         ):
             hits += 0.8
     if not seen:
@@ -73,10 +116,31 @@ def _records(data: bytes, sink: Sink) -> list[tuple[int, dict[str, Any]]]:
     return records
 
 
+def _is_prompt(rec: Mapping[str, Any]) -> bool:
+    """A user record that carries something the user typed (not a tool result, meta or summary)."""
+    if rec.get("type") != "user" or rec.get("isMeta") or rec.get("isCompactSummary"):
+        return False
+    content = obj(rec.get("message")).get("content")
+    if isinstance(content, str):
+        texts: list[Any] = [content]
+    else:
+        blocks = [b for b in lst(content) if isinstance(b, dict) and b.get("type") != "tool_result"]
+        texts = [b.get("text") if b.get("type") == "text" else None for b in blocks]  # images count
+    return any(
+        not isinstance(t, str) or (t.strip() and not t.startswith("[Request interrupted")) for t in texts
+    )
+
+
 def _abandoned(records: list[tuple[int, dict[str, Any]]]) -> set[str]:
-    """uuids of main-thread records on a branch that the session's last record does not descend from."""
+    """uuids of main-thread records on a branch the session left (a prompt edited or rewound).
+
+    A branch is a subtree hanging off the path from the session's last message up to its root.
+    Only a branch holding a user prompt was left behind: the CLI also hangs tool results of
+    parallel calls, streamed parts and progress/hook records off that path, and the
+    conversation went on with them (claude-code-log dag.py ``_stitch_tool_results``).
+    """
     parent: dict[str, str | None] = {}
-    children: dict[str, int] = {}
+    prompts: set[str] = set()
     leaf: str | None = None
     for _, rec in records:
         uid = rec.get("uuid")
@@ -84,39 +148,41 @@ def _abandoned(records: list[tuple[int, dict[str, Any]]]) -> set[str]:
             continue
         p = rec.get("parentUuid") or rec.get("logicalParentUuid")
         parent[uid] = p if isinstance(p, str) else None
-        if isinstance(p, str):
-            children[p] = children.get(p, 0) + 1
         if rec.get("type") in ("user", "assistant"):
             leaf = uid
-    if leaf is None or not any(n > 1 for n in children.values()):
+        if _is_prompt(rec):
+            prompts.add(uid)
+    if leaf is None:
         return set()
     main: set[str] = set()
     node: str | None = leaf
     while node is not None and node not in main:
         main.add(node)
         node = parent.get(node)
-    # A record is abandoned if walking up from it reaches the main path (it forked off it).
-    verdict: dict[str, bool] = {}
+    # Each off-path record's branch: the record whose parent is on the main path, if any.
+    branch_of: dict[str, str | None] = {}
     for start in parent:
         path: list[str] = []
         on_path: set[str] = set()
         node = start
-        result = False
-        while node is not None:
+        root: str | None = None
+        while node is not None and node not in main:
             if node in on_path:  # a parentUuid cycle (malformed file): not part of the main thread
                 break
-            if node in main:
-                result = bool(path)
-                break
-            if node in verdict:
-                result = verdict[node]
+            if node in branch_of:
+                root = branch_of[node]
                 break
             path.append(node)
             on_path.add(node)
-            node = parent.get(node) if node in parent else None
+            up = parent.get(node)
+            if up is not None and up in main:
+                root = node
+                break
+            node = up
         for item in path:
-            verdict[item] = result
-    return {u for u, off in verdict.items() if off}
+            branch_of[item] = root
+    left = {root for uid, root in branch_of.items() if root is not None and uid in prompts}
+    return {uid for uid, root in branch_of.items() if root in left}
 
 
 class _Converter:
@@ -131,6 +197,8 @@ class _Converter:
         self.abandoned: set[str] = set()
         self.last_time: Any = None
         self.usage = {"input_tokens": 0, "output_tokens": 0}
+        self.flushed: dict[Any, int] = {}  # message.id -> its turn
+        self.server_results: set[str] = set()
 
     def flags(self, rec: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"uuid": rec.get("uuid"), "parent_uuid": rec.get("parentUuid")}
@@ -142,15 +210,21 @@ class _Converter:
         return out
 
     def run(self, records: list[tuple[int, dict[str, Any]]]) -> None:
+        # metadata records (queue-operation, snapshots, titles) may come first and lack the
+        # envelope: each field from the first record that has it
         first = next((r for _, r in records if r.get("sessionId")), records[0][1] if records else {})
-        self.cwd = first.get("cwd") if isinstance(first.get("cwd"), str) else None
+
+        def field(name: str) -> Any:
+            return next((r[name] for _, r in records if isinstance(r.get(name), str) and r[name]), None)
+
+        self.cwd = field("cwd")
         self.sink.start(
             {
                 "agent": "claude-code",
-                "source_version": first.get("version"),
+                "source_version": field("version"),
                 "session_id": first.get("sessionId"),
                 "cwd": self.cwd,
-                "git_branch": first.get("gitBranch"),
+                "git_branch": field("gitBranch"),
             },
             first.get("timestamp"),
         )
@@ -241,9 +315,9 @@ class _Converter:
             "stop_reason": stop_reason,
             "usage": usage,
         }
-        key = (str(message.get("id")), str(head.get("requestId")))
-        if isinstance(usage, dict) and key not in self.usage_seen:
-            self.usage_seen.add(key)
+        seen = (str(message.get("id")), str(head.get("requestId")))
+        if isinstance(usage, dict) and seen not in self.usage_seen:
+            self.usage_seen.add(seen)
             for k in ("input_tokens", "output_tokens"):
                 if isinstance(usage.get(k), int):
                     self.usage[k] += usage[k]
@@ -264,12 +338,29 @@ class _Converter:
             self.sink.stats["usage_only_records"] += 1
         if head.get("costUSD") is not None:
             data["cost_usd"] = head.get("costUSD")
+        if head.get("isApiErrorMessage") or head.get("apiErrorStatus") is not None:
+            data["api_error"] = True  # the CLI's stand-in for a failed request, not model output
+            data["error"] = head.get("error")
+            data["api_error_status"] = head.get("apiErrorStatus")
+        mid = key(message.get("id"))
+        continued = mid is not None and mid in self.flushed
+        if continued:  # more blocks of a message already seen, after a tool result between them
+            data["turn"] = self.flushed[mid]
+            data["continued"] = True
+        elif mid is not None:
+            self.flushed[mid] = self.turn
         self.sink.emit(EventType.MODEL_RESPONSE, data, head.get("timestamp"))
         for lineno, rec in lines:
             blocks = rec["message"].get("content")
             if not isinstance(blocks, list):
                 continue
             for block in blocks:
+                if isinstance(block, dict) and block.get("type") in SERVER_TOOL_USE:
+                    self.server_tool(lineno, rec, block)
+                    continue
+                if isinstance(block, dict) and _is_server_result(block):
+                    self.server_result(rec, block)
+                    continue
                 if isinstance(block, dict) and block.get("type") == "tool_use":
                     call_id, name = block.get("id"), block.get("name")
                     if not isinstance(call_id, str) or not isinstance(name, str):
@@ -283,9 +374,52 @@ class _Converter:
                     rec_cwd = rec.get("cwd") if isinstance(rec.get("cwd"), str) else self.cwd
                     self.calls[call_id] = (name, tool_input, rec_cwd)
                     self.sink.tool_call(
-                        call_id, name, tool_input, rec.get("timestamp"), turn=self.turn, **self.flags(rec)
+                        call_id, name, tool_input, rec.get("timestamp"), turn=data["turn"], **self.flags(rec)
                     )
-        self.turn += 1
+        if not continued:
+            self.turn += 1
+
+    def server_tool(self, lineno: int, rec: Mapping[str, Any], block: Mapping[str, Any]) -> None:
+        """``server_tool_use`` / ``mcp_tool_use``: a tool the API ran (web search, code execution,
+        advisor, an MCP connector); its result comes back in the same assistant message."""
+        call_id, name = block.get("id"), block.get("name")
+        if not isinstance(call_id, str) or not isinstance(name, str):
+            self.sink.skip(
+                f"line {lineno}", f"{block.get('type')} block without string id/name; expected both"
+            )
+            return
+        if call_id in self.calls:
+            return
+        self.calls[call_id] = (name, obj(block.get("input")), None)
+        self.sink.tool_call(
+            call_id,
+            name,
+            obj(block.get("input")),
+            rec.get("timestamp"),
+            turn=self.turn,
+            server_side=True,
+            server_name=block.get("server_name"),
+            **self.flags(rec),
+        )
+
+    def server_result(self, rec: Mapping[str, Any], block: Mapping[str, Any]) -> None:
+        call_id = block.get("tool_use_id")
+        if not isinstance(call_id, str) or call_id in self.server_results:
+            return
+        self.server_results.add(call_id)
+        content = block.get("content")
+        inner = obj(content)
+        is_error = bool(block.get("is_error")) or str(inner.get("type", "")).endswith("_error")
+        text = text_of(content) if isinstance(content, str | list) else ""
+        if isinstance(content, list) and not text:  # web search results: title/url entries
+            text = "\n".join(
+                f"{r.get('title', '')} {r.get('url', '')}".strip() for r in content if isinstance(r, dict)
+            )
+        elif isinstance(content, dict):
+            text = str_or(inner.get("text"), str_or(inner.get("error_code"), str_or(inner.get("stdout"), "")))
+        self.sink.tool_result(
+            call_id, text, is_error, rec.get("timestamp"), result_type=block.get("type"), **self.flags(rec)
+        )
 
     def user(self, lineno: int, rec: Mapping[str, Any]) -> None:
         message = rec.get("message")
@@ -302,37 +436,66 @@ class _Converter:
                 self.sink.skip(f"line {lineno}", "tool_result block without a string tool_use_id")
                 continue
             is_error = bool(block.get("is_error"))
-            self.sink.tool_result(call_id, text_of(block.get("content")), is_error, when, **self.flags(rec))
-            if not is_error:
-                self.effects(call_id, rec)
-        if others and not (len(others) == 1 and others[0].get("text") is None and content is None):
+            inner = block.get("content")
+            kinds = sorted(
+                {str(b.get("type")) for b in lst(inner) if isinstance(b, dict) and b.get("type") != "text"}
+            )
+            self.sink.tool_result(
+                call_id,
+                text_of(inner),
+                is_error,
+                when,
+                blocks=kinds or None,  # images, tool references: kept in the original, named here
+                spawned_agent_id=obj(rec.get("toolUseResult")).get("agentId"),  # agent-<id>.jsonl
+                **self.flags(rec),
+            )
+            self.effects(call_id, rec, is_error, text_of(inner))
+        if others and not (
+            len(others) == 1
+            and isinstance(others[0], dict)
+            and others[0].get("text") is None
+            and content is None
+        ):
             data = {
                 "turn": self.turn,
                 "request": {"messages": [{"role": "user", "content": content if not results else others}]},
                 "request_scope": "new_messages",
                 "meta": True if rec.get("isMeta") else None,
+                "transcript_only": True if rec.get("isVisibleInTranscriptOnly") else None,
                 "compact_summary": True if rec.get("isCompactSummary") else None,
                 **self.flags(rec),
             }
             self.sink.emit(EventType.MODEL_REQUEST, data, when)
 
-    def effects(self, call_id: str, rec: Mapping[str, Any]) -> None:
-        """``exec`` for a finished Bash call, ``file_write`` for a successful file tool."""
+    def effects(self, call_id: str, rec: Mapping[str, Any], is_error: bool, output: str) -> None:
+        """``exec`` for a shell call that ran, ``file_write`` for a successful file tool.
+
+        A failed command comes back as an error whose text starts ``Exit code N``; any other
+        error (refused by the user or a hook, bad input) means the command never ran.
+        """
         found = self.calls.get(call_id)
         if found is None:
             return
         name, tool_input, cwd = found
         when = rec.get("timestamp")
         detail = rec.get("toolUseResult")
-        if name == "Bash" and isinstance(tool_input.get("command"), str):
+        if name in SHELL_TOOLS and isinstance(tool_input.get("command"), str):
+            failed = EXIT_CODE_RE.match(output) if is_error else None
+            if is_error and failed is None:
+                return
             data: dict[str, Any] = {
-                "argv": ["bash", "-c", tool_input["command"]],
+                "argv": [*SHELL_TOOLS[name], tool_input["command"]],
                 "cwd": cwd,
                 "tool_use_id": call_id,
+                "exit_code": int(failed.group(1)) if failed else None,
             }
             if isinstance(detail, dict) and detail.get("interrupted"):
                 data["timed_out"] = True
+            if isinstance(detail, dict) and detail.get("backgroundTaskId"):
+                data["background"] = True  # started, still running when the result came back
             self.sink.emit(EventType.EXEC, data, when)
+        elif is_error:
+            return
         elif name in FILE_TOOLS:
             path = tool_input.get("file_path") or tool_input.get("notebook_path")
             if not isinstance(path, str):
@@ -355,21 +518,59 @@ class _Converter:
         return path
 
     def other(self, rec: Mapping[str, Any]) -> None:
+        """Records that are no message: each a ``note`` keeping its own fields."""
         kind = rec.get("type")
+        when = rec.get("timestamp")
+        rest = {k: v for k, v in rec.items() if k not in ENVELOPE}
         if kind == "summary":
             self.sink.note("summary", None, text=rec.get("summary"), leaf_uuid=rec.get("leafUuid"))
         elif kind == "system":
+            # subtypes: local_command, turn_duration, api_error (retries), stop_hook_summary,
+            # compact_boundary (compactMetadata), microcompact_boundary, informational, …
+            details = {k: v for k, v in rest.items() if k not in ("content", "subtype", "level")}
             self.sink.note(
                 "system",
-                rec.get("timestamp"),
+                when,
                 text=rec.get("content"),
                 subtype=rec.get("subtype"),
                 level=rec.get("level"),
+                details=details or None,
                 **self.flags(rec),
             )
-        else:
+        elif kind == "progress":
+            # bash/mcp/hook/agent progress while a tool runs; the accumulated copies of a
+            # sub-agent's messages and the full output stay in the original only
+            data = {
+                k: v for k, v in obj(rec.get("data")).items() if k not in ("normalizedMessages", "fullOutput")
+            }
             self.sink.stats[f"records:{kind}"] += 1
-            self.sink.note(str(kind), rec.get("timestamp"), uuid=rec.get("uuid"))
+            self.sink.note(
+                "progress",
+                when,
+                progress=data.get("type"),
+                tool_use_id=rec.get("toolUseID"),
+                parent_tool_use_id=rec.get("parentToolUseID"),
+                data=data or None,
+                **self.flags(rec),
+            )
+        elif kind == "file-history-snapshot":
+            snapshot = obj(rec.get("snapshot"))
+            backups = {
+                str(path): {k: v for k, v in obj(info).items() if k != "originalContent"}
+                for path, info in obj(snapshot.get("trackedFileBackups")).items()
+            }
+            self.sink.stats[f"records:{kind}"] += 1
+            self.sink.note(
+                kind,
+                when if when is not None else snapshot.get("timestamp"),
+                message_id=rec.get("messageId"),
+                update=rec.get("isSnapshotUpdate"),
+                files=backups or None,
+            )
+        else:  # queue-operation, attachment, custom-title, pr-link, permission-mode, unknown, …
+            self.sink.stats[f"records:{kind}"] += 1
+            rest.pop("type", None)
+            self.sink.note(str(kind), when, record=rest or None, **self.flags(rec))
 
 
 def convert(data: bytes, filename: str, sink: Sink) -> None:

@@ -1,0 +1,325 @@
+"""Claude Code session records beyond the sample fixtures: newer CLI versions, every record type.
+
+Records are built inline after the session schema published for CLI 2.1.x
+(oneryalcin/agent-schemas claude-code/v2.1.144/session.schema.json: UserMessage, AssistantMessage,
+SystemMessage, FileHistorySnapshot, QueueOperation, ProgressMessage, AttachmentMessage,
+CustomTitleMessage, ServerToolUseBlock, …) and claude-code-log's models (claude_code_log/models.py,
+dag.py). Each test imports a small session and reads the trajectory back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.importers import ImportResult, detect_format, import_bytes
+from ledger.objects import ObjectStore
+from ledger.trajectory import Redactor, read_trajectory
+
+SESSION = "7f1c2d3e-0000-4000-8000-000000000001"
+
+
+def rec(kind: str, uid: str | None, parent: str | None, second: int, **fields: Any) -> dict[str, Any]:
+    """One record with the envelope every message record carries (UserMessage.required)."""
+    out: dict[str, Any] = {
+        "type": kind,
+        "sessionId": SESSION,
+        "timestamp": f"2026-01-20T11:57:{second:02d}.000Z",
+    }
+    if uid is not None:
+        out.update(
+            uuid=uid, parentUuid=parent, isSidechain=False, userType="external", cwd="/w", version="2.1.144"
+        )
+    out.update(fields)
+    return out
+
+
+def user(uid: str, parent: str | None, second: int, content: Any, **fields: Any) -> dict[str, Any]:
+    return rec("user", uid, parent, second, message={"role": "user", "content": content}, **fields)
+
+
+def assistant(
+    uid: str, parent: str | None, second: int, mid: str, blocks: list[Any], **fields: Any
+) -> dict[str, Any]:
+    message = {
+        "id": mid,
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-opus-4-5-20251101",
+        "content": blocks,
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
+    return rec("assistant", uid, parent, second, message=message, requestId=f"req_{mid}", **fields)
+
+
+def tool_use(call_id: str, name: str, **tool_input: Any) -> dict[str, Any]:
+    return {"type": "tool_use", "id": call_id, "name": name, "input": tool_input}
+
+
+def result(call_id: str, content: Any, is_error: bool = False) -> dict[str, Any]:
+    return {"type": "tool_result", "tool_use_id": call_id, "content": content, "is_error": is_error}
+
+
+def run(tmp_path: Path, records: list[dict[str, Any]]) -> tuple[ImportResult, list[dict[str, Any]]]:
+    data = ("\n".join(json.dumps(r) for r in records) + "\n").encode()
+    assert detect_format(data, f"{SESSION}.jsonl")[0][0] == "claude-code"
+    store = ObjectStore(tmp_path / "objects")
+    result_ = import_bytes(data, f"{SESSION}.jsonl", store, redactor=Redactor(environ={}))
+    events = [e.to_json() for e in read_trajectory(store.path_for(result_.trajectory_sha256))]
+    return result_, events
+
+
+def of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e["data"] for e in events if e["type"] == kind]
+
+
+def test_a_session_opening_with_metadata_records_is_detected_and_every_record_kept(tmp_path: Path) -> None:
+    # CLI 2.1.x writes snapshots, queue operations and titles before (and between) messages
+    records = [
+        rec("queue-operation", None, None, 0, operation="dequeue"),
+        {
+            "type": "file-history-snapshot",
+            "messageId": "u1",
+            "isSnapshotUpdate": False,
+            "snapshot": {
+                "messageId": "u1",
+                "timestamp": "2026-01-20T11:57:00.500Z",
+                "trackedFileBackups": {"src/a.py": {"backupFileName": "ab12@v1", "version": 1}},
+            },
+        },
+        rec("queue-operation", None, None, 1, operation="enqueue", content="also add tests"),
+        user("u1", None, 2, "Fix the bug"),
+        rec("attachment", "at1", "u1", 3, attachment={"type": "hook_success", "hookName": "SessionStart"}),
+        rec("custom-title", None, None, 4, customTitle="bug fix"),
+        rec("permission-mode", None, None, 4, permissionMode="acceptEdits"),
+        rec("some-future-record", "fx", "at1", 5, payload={"n": 1}),
+    ]
+    imported, events = run(tmp_path, records)
+    notes = {n["kind"]: n for n in of(events, "note")}
+    assert set(notes) == {
+        "queue-operation",
+        "file-history-snapshot",
+        "attachment",
+        "custom-title",
+        "permission-mode",
+        "some-future-record",
+    }
+    assert notes["file-history-snapshot"]["files"] == {
+        "src/a.py": {"backupFileName": "ab12@v1", "version": 1}
+    }
+    assert notes["attachment"]["record"] == {
+        "attachment": {"type": "hook_success", "hookName": "SessionStart"}
+    }
+    assert notes["some-future-record"]["record"] == {"payload": {"n": 1}}
+    assert imported.event_counts["model_request"] == 1
+    assert imported.skipped_total == 0 and imported.session_id == SESSION
+    assert imported.source_version == "2.1.144"
+
+
+def test_parallel_tool_calls_are_not_mistaken_for_an_abandoned_branch(tmp_path: Path) -> None:
+    # CLI 2.x streams one block per line; the result of the first call and the line carrying the
+    # second call are both children of the first call's line (claude-code-log dag.py,
+    # _stitch_tool_results) - a fork in the parentUuid graph that no one abandoned
+    records = [
+        user("u1", None, 0, "Read both files"),
+        assistant("a1", "u1", 1, "msg_1", [tool_use("toolu_A", "Read", file_path="/w/a.py")]),
+        assistant("a2", "a1", 2, "msg_1", [tool_use("toolu_B", "Read", file_path="/w/b.py")]),
+        user("r1", "a1", 3, [result("toolu_A", "a")], sourceToolAssistantUUID="a1"),
+        user("r2", "a2", 4, [result("toolu_B", "b")], sourceToolAssistantUUID="a2"),
+        rec("progress", "p1", "a2", 4, data={"type": "hook_progress", "hookEvent": "PostToolUse"}),
+        assistant("a3", "r2", 5, "msg_2", [{"type": "text", "text": "Both read."}]),
+    ]
+    imported, events = run(tmp_path, records)
+    assert imported.stats.get("abandoned_branch_records", 0) == 0
+    assert not [e for e in events if e["data"].get("abandoned_branch")]
+    assert imported.tool_calls_paired == 2
+    assert [r["turn"] for r in of(events, "model_response")] == [0, 1]
+
+
+def test_a_rewound_prompt_is_still_flagged_as_an_abandoned_branch(tmp_path: Path) -> None:
+    records = [
+        user("u1", None, 0, "hello"),
+        assistant("a1", "u1", 1, "msg_1", [{"type": "text", "text": "hi"}]),
+        user("u2", "a1", 2, [{"type": "text", "text": "write x"}]),
+        assistant("a2", "u2", 3, "msg_2", [tool_use("toolu_W", "Write", file_path="/w/x", content="1")]),
+        user("r2", "a2", 4, [result("toolu_W", "ok")]),
+        user("u3", "a1", 5, "write x differently"),
+        assistant("a3", "u3", 6, "msg_3", [{"type": "text", "text": "done"}]),
+    ]
+    _imported, events = run(tmp_path, records)
+    flagged = [e["data"]["uuid"] for e in events if e["data"].get("abandoned_branch")]
+    assert sorted(set(flagged)) == ["a2", "r2", "u2"]
+
+
+def test_a_failed_bash_command_still_ran_and_a_refused_one_did_not(tmp_path: Path) -> None:
+    # A non-zero exit is an error result "Exit code N\n…" (toolUseResult "Error: Exit code N");
+    # a refusal is an error too, without an exit code
+    records = [
+        user("u1", None, 0, "test it"),
+        assistant(
+            "a1",
+            "u1",
+            1,
+            "msg_1",
+            [
+                tool_use("toolu_1", "Bash", command="pytest -q"),
+                tool_use("toolu_2", "Bash", command="rm -rf /"),
+            ],
+        ),
+        user(
+            "r1",
+            "a1",
+            2,
+            [result("toolu_1", "Exit code 1\n1 failed", True)],
+            toolUseResult="Error: Exit code 1",
+        ),
+        user(
+            "r2",
+            "r1",
+            3,
+            [result("toolu_2", "The user doesn't want to proceed with this tool use.", True)],
+            toolUseResult="User rejected tool use",
+        ),
+        user("r3", "r2", 4, [result("toolu_3", [{"type": "text", "text": "x"}, {"type": "image"}])]),
+    ]
+    _imported, events = run(tmp_path, records)
+    assert of(events, "exec") == [
+        {"argv": ["bash", "-c", "pytest -q"], "cwd": "/w", "exit_code": 1, "tool_use_id": "toolu_1"}
+    ]
+    orphan = of(events, "tool_result")[-1]
+    assert orphan["output"] == "x" and orphan["blocks"] == ["image"] and orphan["unpaired"] is True
+
+
+def test_server_tools_pair_inside_the_assistant_message(tmp_path: Path) -> None:
+    # ServerToolUseBlock + its *_tool_result block come back in the same message (Messages API)
+    blocks = [
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "rfc 8785"}},
+        {
+            "type": "web_search_tool_result",
+            "tool_use_id": "srvtoolu_1",
+            "content": [
+                {
+                    "type": "web_search_result",
+                    "title": "RFC 8785",
+                    "url": "https://rfc-editor.org/rfc/rfc8785",
+                }
+            ],
+        },
+        {"type": "redacted_thinking", "data": "opaque"},
+        {"type": "text", "text": "Found it."},
+    ]
+    imported, events = run(
+        tmp_path, [user("u1", None, 0, "search"), assistant("a1", "u1", 1, "msg_1", blocks)]
+    )
+    call = of(events, "tool_call")[0]
+    assert (call["id"], call["name"], call["server_side"]) == ("srvtoolu_1", "web_search", True)
+    res = of(events, "tool_result")[0]
+    assert res["output"] == "RFC 8785 https://rfc-editor.org/rfc/rfc8785" and res["is_error"] is False
+    assert imported.tool_calls_paired == 1
+    kinds = [b["type"] for b in of(events, "model_response")[0]["response"]["content"]]
+    assert kinds == ["server_tool_use", "web_search_tool_result", "redacted_thinking", "text"]
+
+
+def test_system_subtypes_api_errors_and_progress_keep_their_details(tmp_path: Path) -> None:
+    records = [
+        user("u1", None, 0, "go"),
+        rec(
+            "system",
+            "s1",
+            "u1",
+            1,
+            subtype="api_error",
+            level="error",
+            error={"cause": {"code": "ECONNRESET"}},
+            retryAttempt=1,
+            maxRetries=10,
+        ),
+        assistant(
+            "a1",
+            "s1",
+            2,
+            "9a1f0000-0000-4000-8000-00000000000a",
+            [{"type": "text", "text": "API Error: 529 Overloaded"}],
+            isApiErrorMessage=True,
+            error="server_error",
+        ),
+        rec(
+            "system",
+            "s2",
+            "a1",
+            3,
+            subtype="compact_boundary",
+            content="Conversation compacted",
+            compactMetadata={"trigger": "auto", "preTokens": 155000},
+            logicalParentUuid="a1",
+        ),
+        rec(
+            "progress",
+            "p1",
+            "s2",
+            4,
+            toolUseID="toolu_9",
+            data={
+                "type": "bash_progress",
+                "output": "…",
+                "fullOutput": "long",
+                "elapsedTimeSeconds": 3,
+                "totalLines": 1,
+            },
+        ),
+    ]
+    _imported, events = run(tmp_path, records)
+    notes = of(events, "note")
+    assert notes[0]["subtype"] == "api_error" and notes[0]["details"]["retryAttempt"] == 1
+    assert notes[1]["details"]["compactMetadata"] == {"trigger": "auto", "preTokens": 155000}
+    assert notes[2]["progress"] == "bash_progress" and "fullOutput" not in notes[2]["data"]
+    assert notes[2]["tool_use_id"] == "toolu_9"
+    response = of(events, "model_response")[0]
+    assert response["api_error"] is True and response["error"] == "server_error"
+
+
+def test_blocks_of_one_message_split_by_a_tool_result_stay_one_turn(tmp_path: Path) -> None:
+    records = [
+        user("u1", None, 0, "go"),
+        assistant("a1", "u1", 1, "msg_1", [tool_use("toolu_1", "Bash", command="ls")]),
+        user("r1", "a1", 2, [result("toolu_1", "a.py")]),
+        assistant("a2", "a1", 3, "msg_1", [tool_use("toolu_2", "Bash", command="pwd")]),
+        user("r2", "a2", 4, [result("toolu_2", "/w")]),
+        assistant("a3", "r2", 5, "msg_2", [{"type": "text", "text": "done"}]),
+    ]
+    _imported, events = run(tmp_path, records)
+    responses = of(events, "model_response")
+    assert [(r["turn"], r.get("continued")) for r in responses] == [(0, None), (0, True), (1, None)]
+    assert [c["turn"] for c in of(events, "tool_call")] == [0, 0]
+    assert of(events, "build_end")[0]["turns"] == 2
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {
+            "type": "user",
+            "uuid": "x",
+            "sessionId": SESSION,
+            "message": {"role": "user", "content": ["bare", 3]},
+        },
+        {"type": "assistant", "uuid": "y", "sessionId": SESSION, "message": {"id": None, "content": None}},
+        {
+            "type": "system",
+            "uuid": "z",
+            "sessionId": SESSION,
+            "content": None,
+            "subtype": None,
+            "level": None,
+        },
+        {"type": ["odd"], "uuid": "w", "sessionId": SESSION},
+    ],
+)
+def test_optional_and_null_fields_never_crash_the_import(tmp_path: Path, line: dict[str, Any]) -> None:
+    imported, events = run(tmp_path, [user("u0", None, 0, "hi"), line])
+    assert events[-1]["type"] == "build_end" and imported.events >= 3
