@@ -355,7 +355,7 @@ class _Converter:
             if not isinstance(blocks, list):
                 continue
             for block in blocks:
-                if isinstance(block, dict) and block.get("type") in SERVER_TOOL_USE:
+                if isinstance(block, dict) and key(block.get("type")) in SERVER_TOOL_USE:
                     self.server_tool(lineno, rec, block)
                     continue
                 if isinstance(block, dict) and _is_server_result(block):
