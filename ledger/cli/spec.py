@@ -122,8 +122,11 @@ def chain(target: str, workspace_dir: Path | None, as_json: bool, no_existing: b
     result = compute_chain(tree, target)
     existing = None
     if result.output and not no_existing:
-        path = ws.root / result.output
-        if path.is_file():
+        try:
+            present = (ws.root / result.output).is_file()
+        except OSError:  # e.g. a name longer than the file system allows: status calls it missing
+            present = False
+        if present:
             existing = tree.file_content(result.output)
     document = result.render(existing)
     if as_json:
