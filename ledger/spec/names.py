@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from typing import Literal
 
@@ -78,19 +79,21 @@ def parse_logical_name(text: str, *, file: str | None = None, line: int | None =
     relative = stripped[len(prefix) :]
     if relative == "" or (kind == "SPEC" and relative.endswith("/")):
         raise SpecError(f"invalid logical name {text!r}: nothing after {prefix}", file=file, line=line)
-    _check_path(relative, text, file=file, line=line)
+    _check_path(relative, text, cleaned=kind == "EXTERNAL", file=file, line=line)
     if kind != "SPEC":
         qualifier = None
     return LogicalName(kind, stripped, qualifier)
 
 
-def _check_path(relative: str, text: str, *, file: str | None, line: int | None) -> None:
-    # Mirrors oslayer.ValidateStringIsCfsPath: no absolute path, ':' , backslash or '..'.
+def _check_path(relative: str, text: str, *, cleaned: bool, file: str | None, line: int | None) -> None:
+    # Mirrors oslayer.ValidateStringIsCfsPath: no absolute path, ':' , backslash or '..'. An
+    # EXTERNAL/ path is a file path, judged like Go after filepath.Clean ('docs/../x' is 'x');
+    # a SPEC/ name must be literal, or its '# SPEC/…' heading could never match it.
     if relative.startswith("/") or ":" in relative:
         raise SpecError(f"logical name {text!r} is an absolute path", file=file, line=line)
     if "\\" in relative:
         raise SpecError(f"logical name {text!r} contains a backslash", file=file, line=line)
-    if any(part == ".." for part in relative.split("/")):
+    if ".." in (posixpath.normpath(relative) if cleaned else relative).split("/"):
         raise SpecError(
             f"logical name {text!r} uses '..'; references must stay inside the project",
             file=file,

@@ -12,7 +12,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ledger.errors import SpecError
-from ledger.spec.text import extract_block, format_block, normalize_heading, split_lines
+from ledger.spec.text import (
+    check_line_lengths,
+    extract_block,
+    format_block,
+    normalize_heading,
+    split_lines,
+)
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -90,8 +96,10 @@ def _markdown() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     # Block structure is all we need; inline parsing runs only on heading text (see below).
+    # No "normalize": it turns a lone CR into a line break, but goldmark splits lines on LF
+    # only (text/reader.go), so a CR inside a line stays content there (NUL is refused earlier).
     md = MarkdownIt("commonmark")
-    md.core.ruler.disable(["inline", "text_join"])
+    md.core.ruler.disable(["normalize", "inline", "text_join"])
     return md
 
 
@@ -99,7 +107,31 @@ def _markdown() -> MarkdownIt:
 def _inline_markdown() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark")
+    # Without "text_join", backslash escapes and entities stay separate ``text_special``
+    # tokens whose ``markup`` is the source text: goldmark keeps them raw in its Text nodes.
+    md = MarkdownIt("commonmark")
+    md.core.ruler.disable(["normalize", "text_join"])
+    return md
+
+
+def heading_text(inline_source: str) -> str:
+    """A heading's name as the reference reads it: its top-level Text nodes, source bytes as is.
+
+    goldmark (``extractHeadingTextNP``) concatenates the raw segments of the heading's direct
+    ``ast.Text`` children: emphasis, code spans, links and raw HTML contribute nothing, and a
+    backslash escape or entity (``\\_``, ``&amp;``) keeps its source form. markdown-it decodes
+    those, so its ``text_special`` tokens are put back as their ``markup``.
+    """
+    children = _inline_markdown().parseInline(inline_source)[0].children or []
+    parts: list[str] = []
+    for child in children:
+        if child.level != 0:
+            continue
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type == "text_special":
+            parts.append(child.markup)
+    return "".join(parts)
 
 
 def decode_spec_bytes(data: bytes, file: str) -> str:
@@ -124,6 +156,7 @@ def decode_spec_bytes(data: bytes, file: str) -> str:
 def parse_node(data: bytes, *, name: str, file: str) -> ParsedNode:
     """Parse the bytes of a ``_node.md`` whose logical name is ``name``."""
     text = decode_spec_bytes(data, file)
+    check_line_lengths(data, file)
     lines = [ln.decode("utf-8") for ln in split_lines(text.encode("utf-8"))]
     source = "\n".join(lines) + "\n"
     frontmatter, body, body_offset = _split_frontmatter(source, file)
@@ -172,28 +205,40 @@ def _check_yaml_depth(yaml_text: str, loader: Any, file: str) -> None:
             depth -= 1
 
 
+@lru_cache(maxsize=1)
+def _yaml_loader() -> Any:
+    """(C)SafeLoader that resolves no plain scalar: every one composes as its source text.
+
+    The reference decodes frontmatter with goccy/go-yaml, a YAML 1.2 reader, into string
+    fields; PyYAML resolves YAML 1.1 (``yes``/``on`` booleans, dates, ``1:30`` sexagesimal),
+    so scalars are typed here by :func:`go_yaml_string` instead.
+    """
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
+    return type("GoYamlLoader", (base,), {"yaml_implicit_resolvers": {}})
+
+
 def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
+    loader = _yaml_loader()
     try:
         _check_yaml_depth(yaml_text, loader, file)
         loaded = yaml.compose(yaml_text, Loader=loader)
-        value: Any = yaml.load(yaml_text, Loader=loader)  # safe: loader is (C)SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpecError(f"malformed YAML frontmatter: {problem}", file=file, line=line) from None
-    except (ValueError, RecursionError) as exc:  # int("1" * 5000) in the constructor
-        reason = "an integer has more than 4300 digits" if "digits" in str(exc) else "nested too deeply"
-        raise SpecError(f"malformed YAML frontmatter: {reason}", file=file, line=2) from None
-    if value is None:
-        return Frontmatter()
-    if not isinstance(value, dict) or loaded is None or not isinstance(loaded, yaml.MappingNode):
+    except RecursionError:
+        raise SpecError("malformed YAML frontmatter: nested too deeply", file=file, line=2) from None
+    if _is_null(loaded):
+        return Frontmatter()  # empty, comments only, or null: go-yaml leaves the struct empty
+    if not isinstance(loaded, yaml.MappingNode):
         raise SpecError("frontmatter must be a YAML mapping (depends_on, input, output)", file=file, line=2)
     key_lines: dict[str, int] = {}
-    item_lines: list[int] = []
+    values: dict[str, Any] = {}
     for key_node, value_node in loaded.value:
         key = str(key_node.value)
         if key in key_lines:  # PyYAML keeps the last silently; YAML 1.2 and go-yaml refuse it
@@ -203,47 +248,138 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
                 line=key_node.start_mark.line + 2,
             )
         key_lines[key] = key_node.start_mark.line + 2
-        if key == "depends_on" and isinstance(value_node, yaml.SequenceNode):
-            item_lines = [item.start_mark.line + 2 for item in value_node.value]
+        values[key] = value_node
 
     def string_field(key: str) -> str | None:
-        raw = value.get(key)
-        if raw is None:
+        node = values.get(key)
+        if node is None:
             return None
-        if not isinstance(raw, str):
+        if not isinstance(node, yaml.ScalarNode):
+            kind = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
             raise SpecError(
-                f"frontmatter '{key}' must be a string, got {type(raw).__name__}",
-                file=file,
-                line=key_lines.get(key, 2),
+                f"frontmatter '{key}' must be a string, got a {kind}", file=file, line=key_lines[key]
             )
-        return raw
+        return go_yaml_string(node)
 
-    deps_raw = value.get("depends_on")
     depends_on: list[str] = []
-    if deps_raw is not None:
-        if not isinstance(deps_raw, list):
+    deps_node = values.get("depends_on")
+    if not _is_null(deps_node):
+        if not isinstance(deps_node, yaml.SequenceNode):  # go-yaml: cannot decode into []string
             raise SpecError(
                 "frontmatter 'depends_on' must be a list of logical names",
                 file=file,
-                line=key_lines.get("depends_on", 2),
+                line=key_lines["depends_on"],
             )
-        for index, item in enumerate(deps_raw):
-            if not isinstance(item, str):
-                line = item_lines[index] if index < len(item_lines) else key_lines["depends_on"]
+        for index, item in enumerate(deps_node.value):
+            line = item.start_mark.line + 2
+            if not isinstance(item, yaml.ScalarNode):
                 raise SpecError(
-                    f"depends_on entry {index + 1} must be a logical name string, got {type(item).__name__}",
+                    f"depends_on entry {index + 1} must be a logical name string, got a "
+                    + ("list" if isinstance(item, yaml.SequenceNode) else "mapping"),
                     file=file,
                     line=line,
                 )
-            depends_on.append(item)
-    for index, line in enumerate(item_lines):
-        key_lines[f"depends_on[{index}]"] = line
+            depends_on.append(go_yaml_string(item) or "")  # go-yaml decodes a null item as ""
+            key_lines[f"depends_on[{index}]"] = line
     return Frontmatter(
         depends_on=tuple(depends_on),
         input=string_field("input"),
         output=string_field("output"),
         lines=key_lines,
     )
+
+
+def _is_null(node: Any) -> bool:
+    """Absent, or a plain null scalar (``~``, ``null``, nothing): go-yaml leaves the field unset."""
+    import yaml
+
+    return node is None or (isinstance(node, yaml.ScalarNode) and go_yaml_string(node) is None)
+
+
+_GO_YAML_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_GO_YAML_BOOL = {"true": "true", "True": "true", "TRUE": "true", "false": "false", "False": "false"}
+_GO_YAML_BOOL["FALSE"] = "false"
+_GO_YAML_SPECIAL = {".inf": "+Inf", ".Inf": "+Inf", ".INF": "+Inf", "-.inf": "-Inf", "-.Inf": "-Inf"}
+_GO_YAML_SPECIAL.update({"-.INF": "-Inf", ".nan": "NaN", ".NaN": "NaN", ".NAN": "NaN"})
+
+
+def go_yaml_string(node: Any) -> str | None:
+    """The value go-yaml stores in a ``*string`` field for this scalar (None for null).
+
+    go-yaml types a plain scalar as YAML 1.2 does (``token.New``: null, true/false, .inf/.nan,
+    ``toNumber``) and then formats the typed value back with Go (``decode.go``
+    ``convertValue``): ``0x1F`` becomes "31", ``1.50`` "1.5", ``True`` "true", while ``yes``,
+    ``on`` and ``2024-01-01`` stay as written. Quoted and block scalars are taken as written.
+    """
+    text = str(node.value)
+    if node.style:  # '"', "'", '|', '>' (plain: None in PyYAML, '' in libyaml): a string token
+        return text
+    if text in _GO_YAML_NULL:
+        return None
+    if text in _GO_YAML_BOOL:
+        return _GO_YAML_BOOL[text]
+    if text in _GO_YAML_SPECIAL:
+        return _GO_YAML_SPECIAL[text]
+    number = _go_yaml_number(text)
+    return text if number is None else number
+
+
+def _go_yaml_number(value: str) -> str | None:
+    """goccy/go-yaml ``token.toNumber`` + Go formatting; None when it is not a number."""
+    if not value or value.startswith("_") or value.count(".") > 1:
+        return None
+    negative = value.startswith("-")
+    normalized = value.removeprefix("+").removeprefix("-").replace("_", "")
+    base = 10
+    if normalized.startswith("0x"):
+        normalized, base = normalized[2:], 16
+    elif normalized.startswith("0o"):
+        normalized, base = normalized[2:], 8
+    elif normalized.startswith("0b"):
+        normalized, base = normalized[2:], 2
+    elif normalized.startswith("0") and len(normalized) > 1 and "." not in value:
+        base = 8
+    elif "." in value:
+        base = 0  # float
+    text = ("-" if negative else "") + normalized
+    if base == 0:
+        return _go_float(text)
+    digits = "0123456789abcdef"[:base]
+    if not normalized or len(normalized) > 64 or any(ch not in digits for ch in normalized.lower()):
+        return None  # strconv syntax error (or certainly out of range): go-yaml keeps a string
+    number = int(text, base)
+    if (negative and number < -(2**63)) or (not negative and number >= 2**64):
+        return None  # strconv range error: go-yaml keeps the scalar as a string
+    return str(number)
+
+
+def _go_float(text: str) -> str | None:
+    """``strconv.ParseFloat`` then ``fmt.Sprint``: shortest digits, %e below 1e-4 and from 1e6 on."""
+    import math
+    import re
+    from decimal import Decimal
+
+    if not re.fullmatch(r"-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+        return None
+    number = float(text)
+    if math.isinf(number):
+        return None  # out of range: a string for go-yaml
+    sign, digit_tuple, exponent = Decimal(repr(number)).as_tuple()  # repr: shortest round-trip
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    prefix = "-" if sign else ""
+    if not digits:
+        return prefix + "0"
+    point = len(digits) + int(exponent)  # position of the decimal point after the first digit
+    trimmed = digits.rstrip("0")
+    exp = point - 1
+    if exp < -4 or exp >= 6:  # strconv 'g' with shortest precision uses eprec = 6
+        mantissa = trimmed[0] + ("." + trimmed[1:] if len(trimmed) > 1 else "")
+        return f"{prefix}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{prefix}0.{'0' * -point}{trimmed}"
+    if point >= len(trimmed):
+        return prefix + trimmed + "0" * (point - len(trimmed))
+    return f"{prefix}{trimmed[:point]}.{trimmed[point:]}"
 
 
 @dataclass(frozen=True)
@@ -262,11 +398,9 @@ def _structural_blocks(body: str, offset: int, file: str) -> list[tuple[_Heading
         if token.type != "heading_open" or token.level != 0 or token.tag not in ("h1", "h2"):
             continue
         inline = tokens[index + 1]
-        if not inline.content.strip() or token.map is None:
+        if not inline.content or token.map is None:
             continue  # goldmark gives an empty heading no lines and skips it
-        # Only the heading's own top-level text nodes make its name (as goldmark's Text children).
-        children = _inline_markdown().parseInline(inline.content)[0].children or []
-        text = "".join(c.content for c in children if c.type == "text" and c.level == 0)
+        text = heading_text(inline.content)
         line_index = token.map[0]
         headings.append(
             _Heading(

@@ -9,7 +9,8 @@ from typing import Any, Literal
 from ledger.errors import SpecError
 from ledger.spec.chain import compute_chain
 from ledger.spec.manifest import Manifest, artifact_checksum, read_manifest
-from ledger.spec.tree import SpecTree, load_tree
+from ledger.spec.text import check_line_lengths
+from ledger.spec.tree import SpecTree, cfs_path_to_os, load_tree
 
 Status = Literal["up-to-date", "stale", "modified", "missing", "orphan"]
 
@@ -44,7 +45,7 @@ def artifact_statuses(
         if not node.output:
             continue
         entry = manifest.get(node.artifact)
-        checksum = _checksum(root, node.output)
+        checksum, unreadable = _checksum(root, node.output)
         try:
             chain: str | None = compute_chain(tree, node.name).hash
         except SpecError as exc:
@@ -66,7 +67,7 @@ def artifact_statuses(
             if checksum is not None and checksum != entry.checksum:
                 detail += "; the file was also modified"
         elif checksum is None:
-            status, detail = "missing", f"{node.output} does not exist"
+            status, detail = "missing", unreadable
         elif checksum != entry.checksum:
             status, detail = "modified", "file changed outside the framework"
         else:
@@ -82,7 +83,7 @@ def artifact_statuses(
             results.append(
                 ArtifactStatus(
                     name, entry.path, "orphan", None, entry.chain,
-                    _checksum(root, entry.path), entry.checksum,
+                    _checksum(root, entry.path)[0], entry.checksum,
                     "manifest entry has no corresponding spec node",
                 )
             )  # fmt: skip
@@ -90,13 +91,21 @@ def artifact_statuses(
     return results
 
 
-def _checksum(root: Path, rel: str) -> str | None:
-    path = root / rel
+def _checksum(root: Path, rel: str) -> tuple[str | None, str]:
+    """(checksum, '') of an output file, or (None, why) when the reference cannot read it.
+
+    As ``computeFileChecksum`` in the reference's validate_specs: the path goes through
+    ``CfsPathToOs`` (no ':', '\\', escaping '..' or symlink), and a line over 64 KiB is a
+    scanner error there, so such a file is ``missing`` rather than checksummed.
+    """
     try:
-        resolved = path.resolve(strict=True)
-        base = root.resolve()
-        if base not in resolved.parents:
-            return None
-        return artifact_checksum(resolved.read_bytes())
-    except (OSError, RuntimeError):
-        return None
+        path = cfs_path_to_os(root, rel)
+        data = path.read_bytes()
+        check_line_lengths(data, rel)
+    except FileNotFoundError:
+        return None, f"{rel} does not exist"
+    except SpecError as exc:
+        return None, exc.message
+    except (OSError, RuntimeError) as exc:
+        return None, f"{rel} cannot be read: {getattr(exc, 'strerror', None) or exc}"
+    return artifact_checksum(data), ""

@@ -10,7 +10,41 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from ledger.errors import SpecError
+
 _WS = " \t"  # the only whitespace CfS recognises in headings and qualifiers
+
+MAX_LINE_BYTES = 65535
+"""Longest line the reference can read. It reads every file with Go's ``bufio.Scanner``, whose
+64 KiB token limit (``bufio.MaxScanTokenSize``) makes a longer line a read error
+(``oslayer/file.go`` ``ReadLine``): that node, chain member or artifact is unreadable to it."""
+
+
+def check_line_lengths(data: bytes, file: str) -> None:
+    """Refuse what the reference cannot read: a line (CR included, LF not) over 65535 bytes."""
+    if len(data) <= MAX_LINE_BYTES:
+        return
+    lines = data.split(b"\n")
+    if len(max(lines, key=len)) <= MAX_LINE_BYTES:
+        return
+    number = next(i for i, line in enumerate(lines, start=1) if len(line) > MAX_LINE_BYTES)
+    raise SpecError(
+        f"line is {len(lines[number - 1])} bytes long; the reference tooling reads lines of at most "
+        f"{MAX_LINE_BYTES} bytes (Go bufio.Scanner) and cannot read this file",
+        file=file,
+        line=number,
+    )
+
+
+# unicode.IsSpace in Go: what strings.TrimSpace strips (Python's str.isspace adds U+001C..U+001F).
+_GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | frozenset(
+    chr(c) for c in range(0x2000, 0x200B)
+)
+
+
+def go_is_blank(line: str) -> bool:
+    """``strings.TrimSpace(line) == ""`` as Go computes it (Unicode White_Space, not Python's)."""
+    return all(ch in _GO_SPACE for ch in line)
 
 
 def split_lines(data: bytes) -> list[bytes]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import SpecError
 from ledger.spec.names import SPEC_ROOT, LogicalName, parse_logical_name
 from ledger.spec.node import ParsedNode, parse_node
-from ledger.spec.text import normalized_file_bytes
+from ledger.spec.text import check_line_lengths, normalized_file_bytes
 
 NODE_FILE = "_node.md"
 
@@ -60,24 +61,11 @@ class SpecTree:
         self, rel: str, *, referenced_from: str | None = None, line: int | None = None
     ) -> bytes:
         """Bytes of a project-relative file, refusing symlink escapes, like the reference's oslayer."""
-        path = self.root / rel
-        try:
-            resolved = path.resolve(strict=True)
-        except (FileNotFoundError, NotADirectoryError):
-            raise SpecError(f"file {rel} does not exist", file=referenced_from, line=line) from None
-        except (OSError, RuntimeError) as exc:
-            raise SpecError(
-                f"file {rel} cannot be resolved: {exc}", file=referenced_from, line=line
-            ) from None
-        root = self.root.resolve()
-        if resolved != root and root not in resolved.parents:
-            raise SpecError(
-                f"file {rel} resolves outside the project (symlink escape)",
-                file=referenced_from,
-                line=line,
-            )
+        resolved = cfs_path_to_os(self.root, rel, referenced_from=referenced_from, line=line)
         try:
             return resolved.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise SpecError(f"file {rel} does not exist", file=referenced_from, line=line) from None
         except IsADirectoryError:
             raise SpecError(
                 f"{rel} is a directory, expected a file", file=referenced_from, line=line
@@ -86,8 +74,13 @@ class SpecTree:
             raise SpecError(f"cannot read {rel}: {exc.strerror}", file=referenced_from, line=line) from None
 
     def file_content(self, rel: str, *, referenced_from: str | None = None, line: int | None = None) -> bytes:
-        """Whole-file content as the chain hashes and delivers it (line-normalised)."""
-        return normalized_file_bytes(self.read_project_file(rel, referenced_from=referenced_from, line=line))
+        """Whole-file content as the chain hashes and delivers it (line-normalised).
+
+        A line the reference's scanner cannot read (over 64 KiB) fails the chain, as there.
+        """
+        data = self.read_project_file(rel, referenced_from=referenced_from, line=line)
+        check_line_lengths(data, rel)
+        return normalized_file_bytes(data)
 
     def artifact_path(
         self, ref: LogicalName, *, referenced_from: str | None = None, line: int | None = None
@@ -103,11 +96,77 @@ class SpecTree:
         return node.output
 
 
+def cfs_path_problem(rel: str) -> str | None:
+    """Why ``rel`` is no project path, as ``oslayer.ValidateStringIsCfsPath`` decides (None: fine).
+
+    ``..`` is judged after lexical cleaning (Go ``filepath.Clean``): ``a/../b`` is ``b``.
+    """
+    if rel == "":
+        return "is empty"
+    if rel.startswith("/") or ":" in rel:
+        return "is absolute (starts with '/' or contains ':'); expected a path relative to the project"
+    if "\\" in rel:
+        return "contains a backslash; expected '/' separators"
+    if "\x00" in rel:
+        return "contains a NUL byte"
+    if ".." in posixpath.normpath(rel).split("/"):
+        return "leaves the project through '..'"
+    return None
+
+
+def cfs_path_to_os(
+    root: Path, rel: str, *, referenced_from: str | None = None, line: int | None = None
+) -> Path:
+    """``oslayer.CfsPathToOs``: validate, join lexically, and if it exists resolve symlinks inside root."""
+    problem = cfs_path_problem(rel)
+    if problem is not None:
+        raise SpecError(f"path {rel!r} {problem}", file=referenced_from, line=line)
+    joined = Path(os.path.normpath(os.path.join(root, rel)))
+    try:
+        joined.stat()
+    except (OSError, ValueError):
+        return joined  # missing (or a dangling link): opening it fails, as in Go
+    try:
+        resolved = joined.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise SpecError(f"file {rel} cannot be resolved: {exc}", file=referenced_from, line=line) from None
+    base = root.resolve()
+    if resolved != base and base not in resolved.parents:
+        raise SpecError(
+            f"file {rel} resolves outside the project (symlink escape)", file=referenced_from, line=line
+        )
+    return resolved
+
+
+def _walk(top: Path, rel_top: str) -> list[tuple[str, bool, list[str]]]:
+    """(relative dir, under a dot directory, file names) for every directory below ``top``."""
+    out: list[tuple[str, bool, list[str]]] = []
+    stack: list[tuple[Path, str, bool]] = [(top, rel_top, False)]
+    while stack:
+        path, rel, hidden = stack.pop()
+        filenames: list[str] = []
+        subdirs: list[tuple[Path, str, bool]] = []
+        with os.scandir(path) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_symlink():
+                    raise SpecError(f"symlink {rel}/{entry.name} in the spec tree; symlinks are not allowed")
+                if entry.is_dir():
+                    dot = hidden or entry.name.startswith(".")
+                    subdirs.append((Path(entry.path), f"{rel}/{entry.name}", dot))
+                else:
+                    filenames.append(entry.name)
+        out.append((rel, hidden, filenames))
+        stack.extend(reversed(subdirs))
+    return out
+
+
 def load_tree(root: Path, *, strict: bool = True) -> SpecTree:
     """Scan and parse the tree under ``root/code-from-spec``.
 
-    Directories whose name starts with ``.`` are skipped, as the reference does. With
-    ``strict`` the first parse error is raised; otherwise errors are collected.
+    Nodes under a directory whose name starts with ``.`` are skipped, as the reference does;
+    a symlink anywhere below ``code-from-spec/`` (even in ``.cache/``) fails the scan, as the
+    reference's ``ListAllFiles`` does. With ``strict`` the first parse error is raised;
+    otherwise errors are collected.
     """
     spec_dir = root / SPEC_ROOT
     if not spec_dir.is_dir():
@@ -117,20 +176,21 @@ def load_tree(root: Path, *, strict: bool = True) -> SpecTree:
         )
     tree = SpecTree(root=root)
     files: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(spec_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        if rel_dir != SPEC_ROOT:
-            tree.directories.append(rel_dir)
-        for dname in dirnames:
-            if (Path(dirpath) / dname).is_symlink():
-                raise SpecError(f"symlink {rel_dir}/{dname} in the spec tree; symlinks are not allowed")
-        for fname in filenames:
-            full = Path(dirpath) / fname
-            if full.is_symlink():
-                raise SpecError(f"symlink {rel_dir}/{fname} in the spec tree; symlinks are not allowed")
-            if fname == NODE_FILE and rel_dir != SPEC_ROOT:
-                files.append(f"{rel_dir}/{fname}")
+    file_dirs: set[str] = set()
+    for rel_dir, hidden, filenames in _walk(spec_dir, SPEC_ROOT):
+        if filenames:
+            file_dirs.add(rel_dir)
+        if not hidden and rel_dir != SPEC_ROOT and NODE_FILE in filenames:
+            files.append(f"{rel_dir}/{NODE_FILE}")
+    # The reference lists directories from the files it finds (collectAllDirs in
+    # mcpvalidatespecs.go): every ancestor of a file; an empty directory is not one.
+    directories: set[str] = set()
+    for rel_dir in file_dirs:
+        parts = rel_dir.split("/")
+        directories.update("/".join(parts[:i]) for i in range(2, len(parts) + 1))
+    tree.directories = sorted(
+        d for d in directories if not any(seg.startswith(".") for seg in d.split("/")[1:])
+    )
     names = sorted("SPEC/" + f[len(SPEC_ROOT) + 1 : -len(NODE_FILE) - 1] for f in files)
     parsed: dict[str, ParsedNode] = {}
     for name in names:

@@ -12,6 +12,7 @@ from pathlib import Path
 from ledger.errors import PathEscapeError, SpecError
 from ledger.fsutil import check_relative
 from ledger.spec.names import LogicalName, parse_logical_name
+from ledger.spec.text import go_is_blank
 from ledger.spec.tree import SpecNode, SpecTree, load_tree
 
 
@@ -74,7 +75,8 @@ def _check_node(tree: SpecTree, node: SpecNode, known: set[str], artifacts: set[
         if node.parsed.agent is not None:
             err("'# Agent' is only permitted on leaf nodes", node.parsed.agent.line)
     public = node.parsed.public
-    if public is not None and any(line.strip(" \t\r") for line in public.content):
+    # strings.TrimSpace in spectreevalidate.go: a line of NBSP or U+3000 is blank, U+001C is not
+    if public is not None and not all(go_is_blank(line) for line in public.content):
         err("content directly under '# Public' must be inside a '## ' subsection", public.line + 1)
     if fm is None:
         return out
