@@ -1,17 +1,28 @@
 """inspect_ai eval logs: the ``.eval`` ZIP (``header.json``, ``samples/<id>_epoch_<n>.json``,
 ``_journal/start.json`` while running) and the older single-object ``.json`` log (samples with
-``transcript.events`` or ``events``).
+``events`` or, in older logs, ``transcript.events``; the oldest logs have no events at
+all, only the sample's ``messages``, which are then read as the conversation).
 
 Sample events (inspect_ai/event/): ``model`` (model, input, tools, config, output, call) →
-``model_request`` + ``model_response`` + a ``tool_call`` per tool call in the output;
-``tool`` (id, function, arguments, result, error) → ``tool_result`` (and its ``tool_call`` first
-when no model output announced it); ``sandbox`` exec → ``exec``, write_file → ``file_write``,
-read_file → ``note``; ``span_begin`` / ``span_end`` / ``step`` / ``score`` / ``error`` / others →
-``note``. ``state`` and ``store`` events (JSON-patch diffs of solver state) are counted in
-``stats`` and not copied: the original log, stored by digest, keeps them.
+``model_request`` + ``model_response`` + a ``tool_call`` per tool call in the output (and a
+``tool_call`` / ``tool_result`` pair, ``server_side``, per provider-run ``tool_use`` content such
+as web search); ``tool`` (id, function, arguments, result, error) → ``tool_result`` (and its
+``tool_call`` first when no model output announced it; a ``pending`` tool has no result yet);
+``sandbox`` exec → ``exec``, write_file → ``file_write``, read_file → ``note``; every other kind
+(span_begin / span_end / step / score / error / approval / input / info / logger / subtask /
+compaction / interrupt / checkpoint / anchor / branch / sample_init / sample_limit / score_edit,
+and kinds newer than this importer) → ``note`` carrying the event's fields. ``state`` and
+``store`` events (JSON-patch diffs of solver state) are counted in ``stats`` and not copied: the
+original log, stored by digest, keeps them. Events nested in ``subtask`` / ``tool`` events
+(``events``, how logs before the flat transcript recorded them) are read in place, and the
+events of retried attempts (``error_retries[].events``) before the sample's own.
 
-Content de-duplicated into ``attachments`` (``attachment://<hash>``, older ``tc://<hash>``) is
-resolved, so the trajectory holds the text the model saw.
+De-duplicated content is expanded back: strings in ``attachments`` (``attachment://<hash>``,
+older ``tc://<hash>`` with ``transcript.content``) and model inputs pooled in
+``events_data.messages`` (``input_refs`` ranges; ``message_pool`` in the short-lived v3 layout).
+Chunked ``.eval`` samples (``samples/<id>_epoch_<n>/sample.json`` with ``events/``,
+``messages/`` and ``attachments/`` chunks, refs ``attachment://<index>``) are reassembled.
+A ZIP member written twice (a re-run sample) counts once: the last copy, as inspect reads it.
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ import re
 import shlex
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from io import BytesIO
 from typing import Any
 
@@ -33,8 +44,10 @@ FORMAT = "inspect"
 MEDIA_TYPE = "application/json"
 EVAL_MEDIA_TYPE = "application/zip"
 EXPECTED = "an inspect_ai log (.eval ZIP with header.json, or a .json log with 'eval' and 'samples')"
-_REF_RE = re.compile(r"\A(?:attachment|tc)://([0-9a-f]{16,64})\Z")
+_REF_RE = re.compile(r"\A(?:attachment|tc)://([0-9a-f]{16,64}|[0-9]{1,12})\Z")
 _SAMPLE_RE = re.compile(r"\Asamples/(.+)_epoch_(\d+)\.json\Z")
+_CHUNKED_RE = re.compile(r"\Asamples/(.+_epoch_\d+)/sample\.json\Z")
+_CHUNK_RE = re.compile(r"\A(events|messages|attachments)/(\d+)\.json\Z")
 _NOTE_EVENTS = frozenset(
     {
         "span_begin",
@@ -54,8 +67,15 @@ _NOTE_EVENTS = frozenset(
         "score_edit",
         "checkpoint",
         "branch",
+        "anchor",
     }
 )
+_NOTE_OMIT = frozenset(
+    {"event", "timestamp", "working_start", "uuid", "metadata", "pending", "events", "kind"}
+)
+"""Event fields a note leaves out: the kind and time it already carries, bookkeeping, and
+nested events (read as events of their own)."""
+_MAX_NESTING = 64
 
 
 def detect(data: bytes, filename: str) -> float:
@@ -79,17 +99,36 @@ def detect(data: bytes, filename: str) -> float:
     return 0.95 if ("samples" in doc or "status" in doc) and "task" in doc["eval"] else 0.6
 
 
-def _resolve(value: Any, attachments: Mapping[str, Any]) -> Any:
+def _resolve(value: Any, attachments: Mapping[str, Any], depth: int = 0) -> Any:
+    """``value`` with each attachment ref replaced by its content. Refs sit near the top of
+    an event (message content, tool results); below ``_MAX_NESTING`` levels values are kept as
+    they are, so a pathologically deep value cannot exhaust the stack."""
     if isinstance(value, str):
         m = _REF_RE.match(value)
         if m and m.group(1) in attachments:
             return attachments[m.group(1)]
         return value
+    if depth >= _MAX_NESTING:
+        return value
     if isinstance(value, list):
-        return [_resolve(v, attachments) for v in value]
+        return [_resolve(v, attachments, depth + 1) for v in value]
     if isinstance(value, dict):
-        return {k: _resolve(v, attachments) for k, v in value.items()}
+        return {k: _resolve(v, attachments, depth + 1) for k, v in value.items()}
     return value
+
+
+def _expand_refs(refs: Any, pool: Sequence[Any]) -> list[Any] | None:
+    """``input_refs`` (``[[start, end_exclusive], …]``) as the pooled messages, or None if a
+    range is malformed or reaches past the pool (the refs are then kept as they are)."""
+    out: list[Any] = []
+    for item in lst(refs):
+        if not (isinstance(item, list) and len(item) == 2 and all(type(i) is int for i in item)):
+            return None
+        start, end = item
+        if not 0 <= start <= end <= len(pool):
+            return None
+        out.extend(pool[start:end])
+    return out
 
 
 def _split_model(name: Any) -> tuple[str | None, str | None]:
@@ -97,6 +136,20 @@ def _split_model(name: Any) -> tuple[str | None, str | None]:
     if not isinstance(name, str) or not name:
         return None, None
     return (name.split("/", 1)[0] if "/" in name else None), name
+
+
+def _tool_output(result: Any) -> Any:
+    """A tool's result as text where it is text (a string, a ``text`` content or a list of
+    them); results with images, audio, video or documents are kept as their content list."""
+    if isinstance(result, str):
+        return result
+    if isinstance(result, dict) and result.get("type") == "text" and isinstance(result.get("text"), str):
+        return result["text"]
+    if isinstance(result, list) and not all(
+        isinstance(p, str) or (isinstance(p, dict) and p.get("type") == "text") for p in result
+    ):
+        return result
+    return str_or(result, text_of(result))
 
 
 class _Converter:
@@ -107,6 +160,7 @@ class _Converter:
         self.eval = ev
         self.turn = 0
         self.errors = 0
+        self.pool: list[Any] = []
 
     def start(self, log_version: Any) -> None:
         packages = obj(self.eval.get("packages"))
@@ -129,32 +183,115 @@ class _Converter:
         )
 
     def sample(self, sample: Mapping[str, Any], where: str) -> None:
-        attachments = obj(sample.get("attachments"))
-        transcript = sample.get("transcript")
+        transcript = obj(sample.get("transcript"))
+        attachments = {**obj(transcript.get("content")), **obj(sample.get("attachments"))}
         events = sample.get("events")
-        if not isinstance(events, list) and isinstance(transcript, dict):
-            events = transcript.get("events")
         if not isinstance(events, list):
-            self.sink.skip(
-                where, "sample has no 'events' list (or transcript.events); expected sample events"
-            )
-            return
+            events = transcript.get("events")
+        pooled = obj(sample.get("events_data")).get("messages")
+        if not isinstance(pooled, list):
+            pooled = sample.get("message_pool")
+        self.pool = _resolve(lst(pooled), attachments)
+        error, limit = obj(sample.get("error")), obj(sample.get("limit"))
         self.sink.note(
             "sample",
             None,
             sample_id=sample.get("id"),
             epoch=sample.get("epoch"),
             target=_resolve(sample.get("target"), attachments),
+            error=error.get("message") if error else None,
+            limit=limit or None,
         )
+        for r, retry in enumerate(lst(sample.get("error_retries"))):
+            retry = obj(retry)
+            retry_events = lst(retry.get("events"))
+            self.sink.note(
+                "error_retry", None, attempt=r, error=retry.get("message"), events=len(retry_events)
+            )
+            self.sink.stats["retried_attempts"] += 1
+            self.events(retry_events, attachments, f"{where} error_retries[{r}]", 0)
+        if isinstance(events, list) and (events or not isinstance(sample.get("messages"), list)):
+            self.events(events, attachments, where, 0)
+        elif isinstance(sample.get("messages"), list):
+            # logs written before inspect recorded transcripts: the conversation is all there is
+            self.sink.stats["samples_without_events"] += 1
+            self.conversation(_resolve(sample["messages"], attachments), sample, where)
+        else:
+            self.sink.skip(
+                where, "sample has no 'events' list (or transcript.events); expected sample events"
+            )
+
+    def events(self, events: list[Any], attachments: Mapping[str, Any], where: str, depth: int) -> None:
         for k, raw in enumerate(events):
             here = f"{where} event {k}"
             if not isinstance(raw, dict) or not isinstance(raw.get("event"), str):
                 self.sink.skip(here, "not an event object with an 'event' kind")
                 continue
+            # nested events are resolved as events of their own, below
+            ev = _resolve({k: v for k, v in raw.items() if k != "events"}, attachments)
             try:
-                self.event(_resolve(raw, attachments), here)
+                self.event(ev, here)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 self.sink.skip(here, f"{raw.get('event')} event unreadable ({exc})")
+            nested = raw.get("events")
+            if raw["event"] in ("tool", "subtask") and isinstance(nested, list) and nested:
+                if depth >= _MAX_NESTING:
+                    self.sink.skip(here, f"events nested deeper than {_MAX_NESTING} levels")
+                else:
+                    self.events(nested, attachments, f"{here} events", depth + 1)
+            if raw["event"] == "tool":
+                self.tool_result(ev, here)
+
+    def conversation(self, messages: list[Any], sample: Mapping[str, Any], where: str) -> None:
+        """A sample's ``messages`` as turns: each assistant message answers all before it."""
+        provider, model = _split_model(obj(sample.get("output")).get("model") or self.eval.get("model"))
+        for i, message in enumerate(messages):
+            if not isinstance(message, dict):
+                self.sink.skip(f"{where} messages[{i}]", "not a chat message object")
+                continue
+            role = message.get("role")
+            if role == "assistant":
+                request = {"messages": messages[:i]}
+                base = {"turn": self.turn, "model": model, "provider": provider}
+                self.sink.emit(EventType.MODEL_REQUEST, {**base, "request": request, "request_scope": "full"})
+                self.sink.emit(EventType.MODEL_RESPONSE, {**base, "response": {"message": message}})
+                self.calls_in(message)
+                self.turn += 1
+            elif role == "tool":
+                call_id = message.get("tool_call_id")
+                error = message.get("error")
+                self.sink.tool_result(
+                    call_id if isinstance(call_id, str) else None,
+                    _tool_output(message.get("content")),
+                    error is not None,
+                    name=message.get("function"),
+                    error=error,
+                )
+
+    def calls_in(self, message: Any, when: Any = None) -> None:
+        """Tool calls an assistant message asks for, and the tools the provider ran itself."""
+        message = obj(message)
+        for call in lst(message.get("tool_calls")):
+            if isinstance(call, dict) and isinstance(call.get("id"), str):
+                self.sink.tool_call(
+                    call["id"], str(call.get("function")), call.get("arguments"), when, turn=self.turn
+                )
+        for part in lst(message.get("content")):
+            if isinstance(part, dict) and part.get("type") == "tool_use" and isinstance(part.get("id"), str):
+                # ContentToolUse: web_search / mcp_call / code_execution run by the provider
+                self.sink.tool_call(
+                    part["id"],
+                    str(part.get("name")),
+                    part.get("arguments"),
+                    when,
+                    turn=self.turn,
+                    server_side=True,
+                    tool_type=part.get("tool_type"),
+                )
+                error = part.get("error")
+                self.sink.tool_result(
+                    part["id"], part.get("result"), error is not None, when, error=error, server_side=True
+                )
 
     def event(self, ev: Mapping[str, Any], where: str) -> None:
         kind, when = ev["event"], ev.get("timestamp")
@@ -163,20 +300,28 @@ class _Converter:
             provider, model = _split_model(ev.get("model"))
             endpoint = self.eval.get("model_base_url") if model == self.eval.get("model") else None
             sink.model(model, provider, endpoint if isinstance(endpoint, str) else None)
-            request = {
-                "messages": ev.get("input"),
+            messages = ev.get("input")
+            refs = ev.get("input_refs")
+            request: dict[str, Any] = {
+                "messages": messages,
                 "tools": ev.get("tools"),
                 "tool_choice": ev.get("tool_choice"),
                 "config": ev.get("config"),
             }
-            if ev.get("input_refs") is not None:
-                request["input_refs"] = ev.get("input_refs")
+            if refs is not None and not messages:
+                expanded = _expand_refs(refs, self.pool)
+                if expanded is None:
+                    request["input_refs"] = refs
+                    sink.stats["unresolved_input_refs"] += 1
+                else:
+                    request["messages"] = expanded
             sink.emit(
                 EventType.MODEL_REQUEST,
                 {
                     "turn": self.turn,
                     "model": model,
                     "provider": provider,
+                    "role": ev.get("role"),
                     "request": request,
                     "request_scope": "full",
                 },
@@ -192,20 +337,12 @@ class _Converter:
                     "response": output,
                     "error": ev.get("error"),
                     "cache": ev.get("cache"),
+                    "pending": ev.get("pending") or None,
                 },
                 ev.get("completed") or when,
             )
-            for choice in output.get("choices") or []:
-                message = choice.get("message") if isinstance(choice, dict) else None
-                for call in (message or {}).get("tool_calls") or []:
-                    if isinstance(call, dict) and isinstance(call.get("id"), str):
-                        sink.tool_call(
-                            call["id"],
-                            str(call.get("function")),
-                            call.get("arguments"),
-                            ev.get("completed") or when,
-                            turn=self.turn,
-                        )
+            for choice in lst(output.get("choices")):
+                self.calls_in(obj(choice).get("message"), ev.get("completed") or when)
             self.turn += 1
         elif kind == "tool":
             call_id = ev.get("id")
@@ -213,18 +350,7 @@ class _Converter:
                 raise ValueError("tool event without a string id")
             if sink.call_name(call_id) is None:
                 sink.tool_call(call_id, str(ev.get("function")), ev.get("arguments"), when, turn=self.turn)
-            result = ev.get("result")
-            shown = str_or(result, text_of(result))
-            error = ev.get("error")
-            sink.tool_result(
-                call_id,
-                shown,
-                error is not None or bool(ev.get("failed")),
-                ev.get("completed") or when,
-                name=ev.get("function"),
-                error=error,
-                truncated=ev.get("truncated"),
-            )
+            # the result follows the tool's nested events (see ``events``)
         elif kind == "sandbox":
             action = ev.get("action")
             if action == "exec":
@@ -252,7 +378,7 @@ class _Converter:
                     when,
                 )
             else:
-                sink.note(f"sandbox:{action}", when, file=ev.get("file"))
+                sink.note(f"sandbox:{action}", when, file=ev.get("file"), output=ev.get("output"))
         elif kind in ("state", "store"):
             sink.stats[f"unmapped:{kind}"] += 1
         else:
@@ -260,11 +386,28 @@ class _Converter:
                 self.errors += 1
             if kind not in _NOTE_EVENTS:
                 sink.stats[f"unknown_event:{kind}"] += 1
-            fields = {
-                k: ev.get(k)
-                for k in ("name", "type", "id", "parent_id", "action", "score", "error", "message", "target")
-            }
+            fields = {k: v for k, v in ev.items() if k not in _NOTE_OMIT}
+            if kind == "sample_init":
+                fields.pop("state", None)  # the whole initial TaskState; the original keeps it
             sink.note(kind, when, **fields)
+
+    def tool_result(self, ev: Mapping[str, Any], where: str) -> None:
+        call_id = ev.get("id")
+        if not isinstance(call_id, str):
+            return  # already skipped by ``event``
+        if ev.get("pending"):
+            self.sink.stats["pending_tool_calls"] += 1
+            return  # still running when the log was written: no result to report
+        error = ev.get("error")
+        self.sink.tool_result(
+            call_id,
+            _tool_output(ev.get("result")),
+            error is not None or bool(ev.get("failed")),
+            ev.get("completed") or ev.get("timestamp"),
+            name=ev.get("function"),
+            error=error,
+            truncated=ev.get("truncated"),
+        )
 
     def end(self) -> None:
         status = self.header.get("status")
@@ -296,7 +439,7 @@ class _Converter:
 
 
 def _sample_key(name: str) -> tuple[int, str, int]:
-    m = _SAMPLE_RE.match(name)
+    m = _SAMPLE_RE.match(name) or _SAMPLE_RE.match(name.removesuffix("/sample.json") + ".json")
     if not m:
         return (1, name, 0)
     sid = m.group(1)
@@ -306,7 +449,8 @@ def _sample_key(name: str) -> tuple[int, str, int]:
 def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
-        names = archive.namelist()
+        # a member written twice (a re-run sample) is read as its last copy, as inspect does
+        names = list(dict.fromkeys(archive.namelist()))
     except (zipfile.BadZipFile, ValueError) as exc:
         raise ImportFormatError(f"broken ZIP ({exc}); expected {EXPECTED}", file=filename) from None
 
@@ -329,11 +473,12 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
         raise ImportFormatError(f"header.json has no 'eval' object; expected {EXPECTED}", file=filename)
     conv = _Converter(sink, header)
     conv.start(header.get("version"))
-    for name in sorted(
-        (n for n in names if n.startswith("samples/") and n.endswith(".json")), key=_sample_key
-    ):
+    samples = [n for n in names if _SAMPLE_RE.match(n) or _CHUNKED_RE.match(n)]
+    for name in sorted(samples, key=_sample_key):
         try:
             sample = loads(archive.read(name))
+            if isinstance(sample, dict) and name.endswith("/sample.json"):
+                sample = _chunked_sample(archive, names, name.removesuffix("sample.json"), sample)
         except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, OSError) as exc:
             sink.skip(name, f"unreadable sample ({exc}); expected a JSON sample")
             continue
@@ -342,6 +487,37 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
             continue
         conv.sample(sample, name)
     conv.end()
+
+
+def _chunked_sample(
+    archive: zipfile.ZipFile, names: list[str], prefix: str, shell: dict[str, Any]
+) -> dict[str, Any]:
+    """A chunked sample (inspect ``_recorders/chunked/format.py``) as one monolith sample:
+    the ``events`` and ``messages`` (the input pool) chunks concatenated in start order, the
+    ``attachments`` chunks as a list that ``attachment://<index>`` refs point into."""
+    chunks: dict[str, list[tuple[int, str]]] = {"events": [], "messages": [], "attachments": []}
+    for name in names:
+        m = _CHUNK_RE.match(name.removeprefix(prefix)) if name.startswith(prefix) else None
+        if m:
+            chunks[m.group(1)].append((int(m.group(2)), name))
+    seqs: dict[str, list[Any]] = {}
+    for seq, found in chunks.items():
+        items: list[Any] = []
+        for start, name in sorted(found):
+            if start != len(items):
+                raise ValueError(f"{name} starts at {start}, expected {len(items)}")
+            chunk = loads(archive.read(name))
+            if not isinstance(chunk, list):
+                raise ValueError(f"{name} is not a JSON list")
+            items.extend(chunk)
+        seqs[seq] = items
+    sample = dict(shell)
+    sample["events"] = seqs["events"]
+    sample["events_data"] = {"messages": seqs["messages"]}
+    sample["attachments"] = {str(i): v for i, v in enumerate(seqs["attachments"])}
+    refs = _expand_refs(shell.get("message_refs"), seqs["messages"])
+    sample["messages"] = refs or []
+    return sample
 
 
 def convert(data: bytes, filename: str, sink: Sink) -> None:
