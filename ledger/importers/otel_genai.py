@@ -1,4 +1,4 @@
-"""OpenTelemetry GenAI telemetry: OTLP/JSON trace exports, or bare GenAI message lists.
+"""OpenTelemetry GenAI telemetry: OTLP/JSON trace (and log) exports, or bare GenAI message lists.
 
 Three shapes are read (OpenTelemetry semantic conventions for generative AI):
 
@@ -7,19 +7,27 @@ Three shapes are read (OpenTelemetry semantic conventions for generative AI):
   start time. An inference span (``gen_ai.operation.name`` chat / text_completion /
   generate_content, or any span with ``gen_ai.input.messages``) becomes ``model_request``
   (its input messages and system instructions) and ``model_response`` (its output messages,
-  finish reasons, usage); the tool calls in its output become ``tool_call``. An
-  ``execute_tool`` span becomes the ``tool_call`` (if the model's output did not already name
-  it) and its ``tool_result`` (``gen_ai.tool.call.result``; the span status says whether it
-  failed). ``invoke_agent`` / ``create_agent`` spans become notes. The older conventions are
-  read too: messages as span events (``gen_ai.user.message``, ``gen_ai.choice``, …) and
-  OpenLLMetry's flattened ``gen_ai.prompt.<i>.*`` / ``gen_ai.completion.<i>.*`` attributes;
+  finish reasons, usage); the tool calls in its output become ``tool_call`` (``server_tool_call``
+  parts, run by the provider, become a ``tool_call`` / ``tool_result`` pair marked
+  ``server_side``). An ``execute_tool`` span becomes the ``tool_call`` (if the model's output
+  did not already name it) and its ``tool_result`` (``gen_ai.tool.call.result``; the span status
+  says whether it failed). ``invoke_agent`` / ``create_agent`` / ``invoke_workflow`` spans
+  become notes (keeping the messages an agent span may carry: its model calls are spans of
+  their own). The older conventions are read too: messages as span events or log records
+  (``gen_ai.user.message``, ``gen_ai.choice``, …, and ``gen_ai.client.inference.operation.details``),
+  OpenLLMetry's flattened ``gen_ai.prompt.<i>.*`` / ``gen_ai.completion.<i>.*`` attributes and
+  ``traceloop.span.kind`` tool spans, and OpenInference's ``llm.input_messages.<i>.message.*``
+  (``openinference.span.kind`` LLM and TOOL; other kinds are notes). Log exports
+  (``resourceLogs``) attach their records to the span they name; records of no known span form
+  inferences of their own. The proto field names (``resource_spans``, ``start_time_unix_nano``,
+  ``string_value``) are read like the lowerCamelCase ones OTLP/JSON prescribes;
 - a JSON list of input messages (``[{"role", "parts": […]}]``, the ``gen_ai.input.messages``
   schema) or of output messages (the same with ``finish_reason``): one conversation. User,
   system and tool messages are requests, assistant messages responses.
 
 Tool results inside a later request's input messages close the calls they answer, once: the
-same history is repeated in every request of a conversation. Spans without any ``gen_ai.``
-attribute are counted (``stats.spans_without_gen_ai``) and otherwise ignored.
+same history is repeated in every request of a conversation. Spans without any GenAI attribute
+are counted (``stats.spans_without_gen_ai``) and otherwise ignored.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from typing import Any
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
 from ledger.importers.base import Sink, iter_json_lines, load_json, loads, lst, obj
+from ledger.importers.base import key as hashable
 from ledger.trajectory.events import EventType
 
 FORMAT = "otel-genai"
@@ -39,15 +48,62 @@ MEDIA_TYPE = "application/json"
 EXPECTED = (
     'an OTLP/JSON trace export with gen_ai.* spans, or a JSON list of GenAI messages ({"role", "parts"})'
 )
-_INFERENCE = frozenset({"chat", "text_completion", "generate_content"})
-_AGENT = frozenset({"invoke_agent", "create_agent"})
+_INFERENCE = frozenset({"chat", "text_completion", "generate_content", "completion"})
+_AGENT = frozenset({"invoke_agent", "create_agent", "invoke_workflow"})
 _EVENT_ROLES = {
     "gen_ai.system.message": "system",
     "gen_ai.user.message": "user",
     "gen_ai.assistant.message": "assistant",
     "gen_ai.tool.message": "tool",
 }
+_DETAILS_EVENT = "gen_ai.client.inference.operation.details"
+_MESSAGE_EVENTS = frozenset(
+    {*_EVENT_ROLES, "gen_ai.choice", "gen_ai.content.prompt", "gen_ai.content.completion", _DETAILS_EVENT}
+)
 _FLAT = re.compile(r"\Agen_ai\.(prompt|completion)\.(\d+)\.(.+)\Z")
+_OPENINFERENCE = re.compile(r"\Allm\.(input|output)_messages\.(\d+)\.message\.(.+)\Z")
+_ERROR_STATUS = frozenset({2, "2", "STATUS_CODE_ERROR", "ERROR"})
+_PROTO_NAMES = {
+    "resourceSpans": "resource_spans",
+    "scopeSpans": "scope_spans",
+    "instrumentationLibrarySpans": "instrumentation_library_spans",
+    "resourceLogs": "resource_logs",
+    "scopeLogs": "scope_logs",
+    "instrumentationLibraryLogs": "instrumentation_library_logs",
+    "logRecords": "log_records",
+    "traceId": "trace_id",
+    "spanId": "span_id",
+    "parentSpanId": "parent_span_id",
+    "startTimeUnixNano": "start_time_unix_nano",
+    "endTimeUnixNano": "end_time_unix_nano",
+    "timeUnixNano": "time_unix_nano",
+    "observedTimeUnixNano": "observed_time_unix_nano",
+    "eventName": "event_name",
+    "stringValue": "string_value",
+    "intValue": "int_value",
+    "doubleValue": "double_value",
+    "boolValue": "bool_value",
+    "arrayValue": "array_value",
+    "kvlistValue": "kvlist_value",
+    "bytesValue": "bytes_value",
+    "resourceMetrics": "resource_metrics",
+    "resourceProfiles": "resource_profiles",
+}
+"""OTLP/JSON keys are lowerCamelCase; protobuf's own JSON printer (``preserving_proto_field_name``)
+writes the proto names, which some tools save. Both are read."""
+
+
+def _f(message: Any, name: str) -> Any:
+    """Field ``name`` of an OTLP message, under its lowerCamelCase or its proto name."""
+    if not isinstance(message, Mapping):
+        return None
+    if name in message:
+        return message[name]
+    return message.get(_PROTO_NAMES.get(name, name))
+
+
+def _has(message: Mapping[str, Any], name: str) -> bool:
+    return name in message or _PROTO_NAMES.get(name, name) in message
 
 
 # -- detection ---------------------------------------------------------------------------------
@@ -61,10 +117,14 @@ def _is_message(value: Any) -> bool:
     )
 
 
+_EXPORT_KEYS = (b'"resourceSpans"', b'"resource_spans"', b'"resourceLogs"', b'"resource_logs"')
+_GENAI_MARKS = (b"gen_ai.", b"openinference.span.kind", b"traceloop.span.kind", b"llm.input_messages")
+
+
 def detect(data: bytes, filename: str) -> float:
     head = data[:4096].lstrip()
-    if head.startswith(b"{") and b'"resourceSpans"' in data[:65536]:
-        return 0.95 if b"gen_ai." in data else 0.6
+    if head.startswith(b"{") and any(k in data[:65536] for k in _EXPORT_KEYS):
+        return 0.95 if any(mark in data for mark in _GENAI_MARKS) else 0.6
     if head.startswith(b"[") and b'"parts"' in data and b'"role"' in data:
         try:
             doc = loads(data)
@@ -83,28 +143,41 @@ def any_value(value: Any) -> Any:
     """An OTLP ``AnyValue`` as plain JSON (``intValue`` is a string in OTLP/JSON)."""
     if not isinstance(value, Mapping):
         return value
-    if "stringValue" in value:
-        return value["stringValue"]
-    if "intValue" in value:
+    if _has(value, "stringValue"):
+        return _f(value, "stringValue")
+    if _has(value, "intValue"):
         try:
-            return int(value["intValue"])
+            return int(_f(value, "intValue"))
         except (TypeError, ValueError):
-            return value["intValue"]
-    if "doubleValue" in value:
-        return value["doubleValue"]
-    if "boolValue" in value:
-        return value["boolValue"]
-    if "arrayValue" in value:
-        return [any_value(v) for v in lst(obj(value["arrayValue"]).get("values"))]
-    if "kvlistValue" in value:
-        return attributes(obj(value["kvlistValue"]).get("values"))
-    if "bytesValue" in value:
-        return value["bytesValue"]
+            return _f(value, "intValue")
+    if _has(value, "doubleValue"):
+        return _f(value, "doubleValue")
+    if _has(value, "boolValue"):
+        return _f(value, "boolValue")
+    if _has(value, "arrayValue"):
+        return [any_value(v) for v in lst(obj(_f(value, "arrayValue")).get("values"))]
+    if _has(value, "kvlistValue"):
+        return attributes(obj(_f(value, "kvlistValue")).get("values"))
+    if _has(value, "bytesValue"):
+        return _f(value, "bytesValue")
     return None
 
 
+_ANY_VALUE_KEYS = frozenset(
+    {k for camel in ("stringValue", "intValue", "doubleValue", "boolValue", "arrayValue", "kvlistValue",
+                     "bytesValue") for k in (camel, _PROTO_NAMES[camel])}
+)  # fmt: skip
+
+
+def _is_any_value(value: Any) -> bool:
+    return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in _ANY_VALUE_KEYS
+
+
 def attributes(items: Any) -> dict[str, Any]:
-    """OTLP ``[{key, value}]`` as a dict (the last of repeated keys wins)."""
+    """OTLP ``[{key, value}]`` as a dict (the last of repeated keys wins). A plain object of
+    values, as some non-OTLP exporters write, is taken as it is."""
+    if isinstance(items, Mapping):
+        return {str(k): any_value(v) if _is_any_value(v) else v for k, v in items.items()}
     out: dict[str, Any] = {}
     for item in lst(items):
         if isinstance(item, Mapping) and isinstance(item.get("key"), str):
@@ -119,14 +192,22 @@ def _text(value: Any, default: str) -> str:
 def _nanos(value: Any) -> datetime | None:
     try:
         nanos = int(value)
-    except (TypeError, ValueError):
-        return None
+    except (TypeError, ValueError, OverflowError):
+        try:
+            nanos = int(float(value))  # a JSON number written with an exponent
+        except (TypeError, ValueError, OverflowError):
+            return None
     if nanos <= 0:
         return None
     try:
         return datetime.fromtimestamp(nanos / 1e9, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def _start_key(value: Any) -> int:
+    moment = _nanos(value)
+    return int(moment.timestamp() * 1e6) if moment else 0
 
 
 def _json_value(value: Any) -> Any:
@@ -139,31 +220,138 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _any_json(value: Any) -> Any:
+    """A value that is JSON text of anything (a string too), or the value as it is."""
+    if isinstance(value, str):
+        try:
+            return loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 # -- spans -------------------------------------------------------------------------------------
+
+_Event = tuple[str, dict[str, Any]]
+"""A span event or log record: its name and its attributes (a log record's body merged in)."""
+
+
+def _scopes(rs: Any, plural: str, legacy: str) -> list[Any]:
+    return lst(_f(rs, plural) or _f(rs, legacy))
 
 
 def _spans(docs: list[Any], sink: Sink) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(span, resource attributes) for every span, ordered by start time then file order."""
+    """(span, resource attributes) for every span, ordered by start time then file order; log
+    records are attached to their span (``_logs``), or grouped into spans of their own."""
     found: list[tuple[int, int, dict[str, Any], dict[str, Any]]] = []
+    logs: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for d, doc in enumerate(docs):
-        for r, rs in enumerate(lst(obj(doc).get("resourceSpans"))):
-            resource = attributes(obj(obj(rs).get("resource")).get("attributes"))
-            for s, ss in enumerate(
-                lst(obj(rs).get("scopeSpans") or obj(rs).get("instrumentationLibrarySpans"))
-            ):
-                for i, span in enumerate(lst(obj(ss).get("spans"))):
+        for r, rs in enumerate(lst(_f(doc, "resourceSpans"))):
+            resource = attributes(_f(_f(rs, "resource"), "attributes"))
+            for s, ss in enumerate(_scopes(rs, "scopeSpans", "instrumentationLibrarySpans")):
+                for i, span in enumerate(lst(_f(ss, "spans"))):
                     if not isinstance(span, dict):
                         sink.skip(
                             f"export[{d}].resourceSpans[{r}].scopeSpans[{s}].spans[{i}]", "not a span object"
                         )
                         continue
-                    try:
-                        start = int(span.get("startTimeUnixNano") or 0)
-                    except (TypeError, ValueError):
-                        start = 0
-                    found.append((start, len(found), span, resource))
+                    found.append((_start_key(_f(span, "startTimeUnixNano")), len(found), span, resource))
+        for r, rl in enumerate(lst(_f(doc, "resourceLogs"))):
+            resource = attributes(_f(_f(rl, "resource"), "attributes"))
+            for s, sl in enumerate(_scopes(rl, "scopeLogs", "instrumentationLibraryLogs")):
+                for i, record in enumerate(lst(_f(sl, "logRecords"))):
+                    if not isinstance(record, dict):
+                        sink.skip(
+                            f"export[{d}].resourceLogs[{r}].scopeLogs[{s}].logRecords[{i}]",
+                            "not a log record object",
+                        )
+                        continue
+                    logs.append((len(logs), record, resource))
+    by_span = {str(_f(span, "spanId")): span for _, _, span, _ in found if _f(span, "spanId")}
+    orphans: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for _, record, resource in logs:
+        owner = by_span.get(str(_f(record, "spanId"))) if _f(record, "spanId") else None
+        if owner is not None:
+            owner.setdefault("_logs", []).append(_log_event(record))
+        else:
+            orphans.append((record, resource))
+    for span, resource in _orphan_spans(orphans, sink):
+        found.append((_start_key(_f(span, "startTimeUnixNano")), len(found), span, resource))
     found.sort(key=lambda item: (item[0], item[1]))
     return [(span, resource) for _, _, span, resource in found]
+
+
+def _log_time(record: Mapping[str, Any]) -> Any:
+    return _f(record, "timeUnixNano") or _f(record, "observedTimeUnixNano")
+
+
+def _log_event(record: Mapping[str, Any]) -> _Event:
+    """A log record as a span event: name from ``eventName`` (or the older ``event.name``
+    attribute), attributes with the body's fields (or ``content``, for a plain body) merged in."""
+    attrs = attributes(_f(record, "attributes"))
+    body = any_value(_f(record, "body"))
+    if isinstance(body, dict):
+        attrs = {**body, **attrs}
+    elif body is not None:
+        attrs.setdefault("content", body)
+    name = _f(record, "eventName") or attrs.get("event.name")
+    return (name if isinstance(name, str) else "", attrs)
+
+
+def _orphan_spans(
+    records: list[tuple[dict[str, Any], dict[str, Any]]], sink: Sink
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Log records of no span in the export, as synthetic spans: one per span id they name;
+    without one, one per inference (a details event, or messages up to the model's choices)."""
+    groups: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    current: dict[str, Any] | None = None
+    for record, resource in records:
+        event = _log_event(record)
+        name = event[0]
+        if not name.startswith("gen_ai."):
+            sink.stats["log_records_without_gen_ai"] += 1
+            continue
+        when = _log_time(record)
+        span_id = _f(record, "spanId")
+        if span_id:
+            key = f"{_f(record, 'traceId')}/{span_id}"
+            if key not in groups:
+                groups[key] = (_synthetic_span(span_id, record, when), resource)
+                out.append(groups[key])
+            span = groups[key][0]
+        else:
+            answered = current is not None and any(n == "gen_ai.choice" for n, _ in current["_logs"])
+            if current is None or name == _DETAILS_EVENT or (answered and name in _EVENT_ROLES):
+                current = _synthetic_span(None, record, when)
+                out.append((current, resource))
+            span = current
+        span["_logs"].append(event)
+        span["endTimeUnixNano"] = when or span["endTimeUnixNano"]
+        if name == _DETAILS_EVENT:
+            current = None
+    if out:
+        sink.stats["log_records_without_span"] += sum(len(span["_logs"]) for span, _ in out)
+    return out
+
+
+def _synthetic_span(span_id: Any, record: Mapping[str, Any], when: Any) -> dict[str, Any]:
+    return {
+        "traceId": _f(record, "traceId"),
+        "spanId": span_id,
+        "startTimeUnixNano": when,
+        "endTimeUnixNano": when,
+        "attributes": [],
+        "_logs": [],
+    }
+
+
+def _span_events(span: Mapping[str, Any]) -> list[_Event]:
+    events: list[_Event] = []
+    for ev in lst(span.get("events")):
+        name = _f(ev, "name")
+        events.append((name if isinstance(name, str) else "", attributes(_f(ev, "attributes"))))
+    return events + list(span.get("_logs") or [])
 
 
 def _flattened(attrs: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -210,6 +398,61 @@ def _flattened(attrs: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
     return messages
 
 
+def _openinference(attrs: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
+    """OpenInference's ``llm.<kind>_messages.<i>.message.*`` attributes as GenAI messages."""
+    by_index: dict[int, dict[str, Any]] = {}
+    for key, value in attrs.items():
+        m = _OPENINFERENCE.match(key)
+        if m and m.group(1) == kind:
+            by_index.setdefault(int(m.group(2)), {})[m.group(3)] = value
+    messages = []
+    for _, fields in sorted(by_index.items()):
+        parts: list[dict[str, Any]] = []
+        if fields.get("content") is not None:
+            parts.append({"type": "text", "content": fields["content"]})
+        contents: dict[int, dict[str, Any]] = {}
+        calls: dict[int, dict[str, Any]] = {}
+        for key, value in fields.items():
+            m = re.match(r"\Acontents\.(\d+)\.message_content\.(.+)\Z", key)
+            if m:
+                contents.setdefault(int(m.group(1)), {})[m.group(2)] = value
+            m = re.match(r"\Atool_calls\.(\d+)\.tool_call\.(.+)\Z", key)
+            if m:
+                calls.setdefault(int(m.group(1)), {})[m.group(2)] = value
+        for _, content in sorted(contents.items()):
+            if content.get("text") is not None:
+                parts.append({"type": "text", "content": content["text"]})
+            elif content.get("image.image.url") is not None:
+                parts.append({"type": "uri", "modality": "image", "uri": content["image.image.url"]})
+            else:
+                parts.append({"type": str(content.get("type") or "unknown"), **content})
+        for _, call in sorted(calls.items()):
+            parts.append(
+                {
+                    "type": "tool_call",
+                    "id": call.get("id"),
+                    "name": call.get("function.name"),
+                    "arguments": call.get("function.arguments"),
+                }
+            )
+        if fields.get("function_call_name") is not None:
+            parts.append(
+                {
+                    "type": "tool_call",
+                    "id": None,
+                    "name": fields["function_call_name"],
+                    "arguments": fields.get("function_call_arguments_json"),
+                }
+            )
+        if fields.get("tool_call_id") is not None:
+            response = fields.get("content")
+            parts = [{"type": "tool_call_response", "id": fields["tool_call_id"], "response": response}]
+        messages.append(
+            {"role": fields.get("role") or ("assistant" if kind == "output" else "user"), "parts": parts}
+        )
+    return messages
+
+
 def _chat_parts(content: Any, tool_calls: Any) -> list[dict[str, Any]]:
     """GenAI parts of an OpenAI-style chat message (text content, ``function`` tool calls)."""
     parts: list[dict[str, Any]] = []
@@ -228,14 +471,21 @@ def _chat_parts(content: Any, tool_calls: Any) -> list[dict[str, Any]]:
     return parts
 
 
-def _event_messages(span: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Messages recorded as span events (the pre-1.37 conventions): (input, output)."""
-    inputs, outputs = [], []
-    for ev in lst(span.get("events")):
-        name = _text(obj(ev).get("name"), "")
-        body = attributes(obj(ev).get("attributes"))
-        if name in _EVENT_ROLES:
-            role = _EVENT_ROLES[str(name)]
+def _event_messages(events: list[_Event]) -> tuple[list[Any], list[Any], Any]:
+    """Messages recorded as span events or log records: (input, output, system instructions).
+
+    The pre-1.37 conventions give one event per message; ``gen_ai.client.inference.operation.details``
+    carries the same attributes as an inference span."""
+    inputs: list[Any] = []
+    outputs: list[Any] = []
+    system: Any = None
+    for name, body in events:
+        if name == _DETAILS_EVENT:
+            inputs.extend(lst(_json_value(body.get("gen_ai.input.messages"))))
+            outputs.extend(lst(_json_value(body.get("gen_ai.output.messages"))))
+            system = _json_value(body.get("gen_ai.system_instructions")) if system is None else system
+        elif name in _EVENT_ROLES:
+            role = _EVENT_ROLES[name]
             content = _json_value(body.get("content"))
             parts = _chat_parts(content, _json_value(body.get("tool_calls")))
             if role == "tool":
@@ -266,7 +516,7 @@ def _event_messages(span: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
                         "parts": [{"type": "text", "content": content}],
                     }
                 )
-    return inputs, outputs
+    return inputs, outputs, system
 
 
 class _Conversation:
@@ -285,7 +535,8 @@ class _Conversation:
         for m, message in enumerate(messages):
             for p, part in enumerate(lst(obj(message).get("parts"))):
                 part = obj(part)
-                if part.get("type") != "tool_call":
+                server = part.get("type") == "server_tool_call"
+                if part.get("type") != "tool_call" and not server:
                     continue
                 given = part.get("id")
                 call_id = given if isinstance(given, str) and given else f"turn{self.turn}-{m}-{p}"
@@ -293,18 +544,28 @@ class _Conversation:
                     continue
                 self.called.add(call_id)
                 name = _text(part.get("name"), "(unnamed)")
-                self.sink.tool_call(call_id, name, _json_value(part.get("arguments")), when)
+                if server:
+                    self.sink.tool_call(
+                        call_id, name, _json_value(part.get("server_tool_call")), when, server_side=True
+                    )
+                else:
+                    self.sink.tool_call(call_id, name, _json_value(part.get("arguments")), when)
 
     def results_in(self, messages: list[Any], when: Any) -> None:
         for message in messages:
             for part in lst(obj(message).get("parts")):
                 part = obj(part)
                 call_id = part.get("id")
-                if part.get("type") != "tool_call_response" or not isinstance(call_id, str):
+                kind = part.get("type")
+                if kind not in ("tool_call_response", "server_tool_call_response"):
                     continue
-                if call_id in self.answered or call_id not in self.called:
+                if not isinstance(call_id, str) or call_id in self.answered or call_id not in self.called:
                     continue  # repeated history, or an answer to a call made before this trace
                 self.answered.add(call_id)
+                if kind == "server_tool_call_response":
+                    output = part.get("server_tool_call_response")
+                    self.sink.tool_result(call_id, output, when=when, server_side=True)
+                    continue
                 extra = self.pending.pop(call_id, {"is_error": False})
                 self.sink.tool_result(call_id, part.get("response"), when=when, **extra)
 
@@ -325,21 +586,46 @@ class _Conversation:
             EventType.MODEL_RESPONSE, {"turn": self.turn, "response": {"messages": messages}, **extra}, when
         )
         self.calls_in(messages, when)
+        self.results_in(messages, when)  # server tool results sit beside their calls
         self.turn += 1
 
 
-def _inference(span: Mapping[str, Any], attrs: Mapping[str, Any], conv: _Conversation) -> None:
-    start, end = _nanos(span.get("startTimeUnixNano")), _nanos(span.get("endTimeUnixNano"))
+def _messages_of(span: Mapping[str, Any], attrs: Mapping[str, Any]) -> tuple[list[Any], list[Any], Any]:
+    """(input, output, system instructions) under whichever convention the span follows."""
     inputs = lst(_json_value(attrs.get("gen_ai.input.messages")))
     outputs = lst(_json_value(attrs.get("gen_ai.output.messages")))
+    system = _json_value(attrs.get("gen_ai.system_instructions"))
     if not inputs and not outputs:
         inputs, outputs = _flattened(attrs, "prompt"), _flattened(attrs, "completion")
     if not inputs and not outputs:
-        inputs, outputs = _event_messages(span)
-    provider = attrs.get("gen_ai.provider.name") or attrs.get("gen_ai.system")
+        inputs, outputs = _openinference(attrs, "input"), _openinference(attrs, "output")
+    if not inputs and not outputs:
+        inputs, outputs, from_events = _event_messages(_span_events(span))
+        system = from_events if system is None else system
+    return inputs, outputs, system
+
+
+def _model_of(attrs: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """(model, provider, endpoint) from the GenAI, OpenLLMetry or OpenInference attributes."""
+    provider = (
+        attrs.get("gen_ai.provider.name")
+        or attrs.get("gen_ai.system")
+        or attrs.get("llm.provider")
+        or attrs.get("llm.system")
+    )
     host, port = attrs.get("server.address"), attrs.get("server.port")
     endpoint = f"{host}:{port}" if host and port else (host or None)
-    model = attrs.get("gen_ai.response.model") or attrs.get("gen_ai.request.model")
+    model = (
+        attrs.get("gen_ai.response.model") or attrs.get("gen_ai.request.model") or attrs.get("llm.model_name")
+    )
+    return model, provider, endpoint
+
+
+def _inference(span: Mapping[str, Any], attrs: Mapping[str, Any], conv: _Conversation) -> None:
+    start = _nanos(_f(span, "startTimeUnixNano"))
+    end = _nanos(_f(span, "endTimeUnixNano"))
+    inputs, outputs, system = _messages_of(span, attrs)
+    model, provider, endpoint = _model_of(attrs)
     conv.sink.model(
         model,
         provider if isinstance(provider, str) else None,
@@ -350,19 +636,30 @@ def _inference(span: Mapping[str, Any], attrs: Mapping[str, Any], conv: _Convers
         for key, value in attrs.items()
         if key.startswith("gen_ai.request.")
     }
-    system = _json_value(attrs.get("gen_ai.system_instructions"))
+    if "llm.invocation_parameters" in attrs:
+        params["invocation_parameters"] = _json_value(attrs["llm.invocation_parameters"])
+    request: dict[str, Any] = {"parameters": params}
+    if system is not None:
+        request["system_instructions"] = system
+    if not inputs and attrs.get("input.value") is not None:
+        request["input_value"] = attrs["input.value"]  # OpenInference, messages not flattened
     conv.request(
         inputs,
         start,
-        request={"parameters": params, **({"system_instructions": system} if system is not None else {})},
-        span_id=span.get("spanId"),
-        model=attrs.get("gen_ai.request.model"),
+        request=request,
+        span_id=_f(span, "spanId"),
+        model=attrs.get("gen_ai.request.model") or attrs.get("llm.model_name"),
     )
     usage = {
         key.removeprefix("gen_ai.usage."): value
         for key, value in attrs.items()
         if key.startswith("gen_ai.usage.")
+    } or {
+        key.removeprefix("llm.token_count."): value
+        for key, value in attrs.items()
+        if key.startswith("llm.token_count.")
     }
+    extra = {"output_value": attrs["output.value"]} if not outputs and "output.value" in attrs else {}
     conv.response(
         outputs,
         end or start,
@@ -370,94 +667,160 @@ def _inference(span: Mapping[str, Any], attrs: Mapping[str, Any], conv: _Convers
         response_id=attrs.get("gen_ai.response.id"),
         finish_reasons=attrs.get("gen_ai.response.finish_reasons"),
         usage=usage or None,
-        span_id=span.get("spanId"),
+        span_id=_f(span, "spanId"),
+        **extra,
+    )
+
+
+def _tool_fields(span: Mapping[str, Any], attrs: Mapping[str, Any]) -> tuple[Any, Any, Any, bool, Any]:
+    """(call id, name, arguments, whether a result was recorded, result) of a tool span under
+    the GenAI, OpenInference or OpenLLMetry attributes."""
+    if attrs.get("openinference.span.kind") == "TOOL":
+        arguments = attrs.get("tool.parameters", attrs.get("input.value"))
+        call_id = attrs.get("tool_call.id") or attrs.get("gen_ai.tool.call.id")
+        return call_id, attrs.get("tool.name"), arguments, "output.value" in attrs, attrs.get("output.value")
+    if attrs.get("traceloop.span.kind") == "tool" and "gen_ai.tool.name" not in attrs:
+        recorded = "traceloop.entity.output" in attrs
+        return (
+            attrs.get("gen_ai.tool.call.id"),
+            attrs.get("traceloop.entity.name") or _f(span, "name"),
+            attrs.get("traceloop.entity.input"),
+            recorded,
+            _any_json(attrs.get("traceloop.entity.output")),  # json.dumps of what the tool returned
+        )
+    return (
+        attrs.get("gen_ai.tool.call.id"),
+        attrs.get("gen_ai.tool.name"),
+        attrs.get("gen_ai.tool.call.arguments"),
+        "gen_ai.tool.call.result" in attrs,
+        attrs.get("gen_ai.tool.call.result"),
     )
 
 
 def _execute_tool(span: Mapping[str, Any], attrs: Mapping[str, Any], conv: _Conversation) -> None:
-    start, end = _nanos(span.get("startTimeUnixNano")), _nanos(span.get("endTimeUnixNano"))
-    call_id = attrs.get("gen_ai.tool.call.id")
+    start = _nanos(_f(span, "startTimeUnixNano"))
+    end = _nanos(_f(span, "endTimeUnixNano"))
+    call_id, name, arguments, recorded, result = _tool_fields(span, attrs)
     if not isinstance(call_id, str) or not call_id:
-        call_id = f"span-{span.get('spanId')}"
-    name = _text(attrs.get("gen_ai.tool.name"), "(unnamed)")
+        call_id = f"span-{_f(span, 'spanId')}"
     if call_id not in conv.called:
         conv.called.add(call_id)
         conv.sink.tool_call(
             call_id,
-            name,
-            _json_value(attrs.get("gen_ai.tool.call.arguments")),
+            _text(name, "(unnamed)"),
+            _json_value(arguments),
             start,
-            span_id=span.get("spanId"),
+            span_id=_f(span, "spanId"),
         )
     if call_id in conv.answered:
         return
-    status = obj(span.get("status"))
-    failed = status.get("code") in (2, "STATUS_CODE_ERROR") or bool(attrs.get("error.type"))
+    status = obj(_f(span, "status"))
+    failed = hashable(status.get("code")) in _ERROR_STATUS or bool(attrs.get("error.type"))
     extra: dict[str, Any] = {
         "is_error": failed,
-        "span_id": span.get("spanId"),
+        "span_id": _f(span, "spanId"),
         "error": (status.get("message") or attrs.get("error.type")) if failed else None,
     }
-    if "gen_ai.tool.call.result" not in attrs:
+    if not recorded:
         conv.pending[call_id] = extra
         return
     conv.answered.add(call_id)
-    conv.sink.tool_result(call_id, _json_value(attrs["gen_ai.tool.call.result"]), when=end or start, **extra)
+    conv.sink.tool_result(call_id, _json_value(result), when=end or start, **extra)
+
+
+def _kind(span: Mapping[str, Any], attrs: Mapping[str, Any], events: list[_Event]) -> str:
+    """What a span is: ``inference``, ``tool``, ``agent``, ``other`` (some GenAI attribute,
+    a note) or ``none`` (no GenAI attribute at all)."""
+    operation = _text(attrs.get("gen_ai.operation.name"), "")
+    openinference = attrs.get("openinference.span.kind")
+    traceloop = attrs.get("traceloop.span.kind")
+    if operation in _AGENT or (not operation and openinference == "AGENT"):
+        return "agent"
+    if operation == "execute_tool" or openinference == "TOOL" or (not operation and traceloop == "tool"):
+        return "tool"
+    if (
+        operation in _INFERENCE
+        or openinference == "LLM"
+        or attrs.get("llm.request.type") in ("chat", "completion")
+        or "gen_ai.input.messages" in attrs
+        or "gen_ai.output.messages" in attrs
+        or any(_FLAT.match(k) or _OPENINFERENCE.match(k) for k in attrs)
+        or any(name in _MESSAGE_EVENTS for name, _ in events)
+    ):
+        return "inference"
+    if any(k.startswith(("gen_ai.", "llm.", "openinference.", "traceloop.")) for k in attrs):
+        return "other"
+    return "none"
 
 
 def _convert_spans(docs: list[Any], filename: str, sink: Sink) -> None:
     spans = _spans(docs, sink)
     if not spans:
         raise ImportFormatError(f"no spans in the export; expected {EXPECTED}", file=filename)
-    first_attrs = attributes(spans[0][0].get("attributes"))
+    first_attrs = attributes(_f(spans[0][0], "attributes"))
     conversation = next(
         (
-            a["gen_ai.conversation.id"]
+            a.get("gen_ai.conversation.id") or a.get("session.id")
             for s, _ in spans
-            if "gen_ai.conversation.id" in (a := attributes(s.get("attributes")))
+            if "gen_ai.conversation.id" in (a := attributes(_f(s, "attributes"))) or "session.id" in a
         ),
         None,
     )
+    trace_ids = {str(_f(s, "traceId")) for s, _ in spans if _f(s, "traceId")}
     sink.start(
         {
             "agent": spans[0][1].get("service.name") or first_attrs.get("gen_ai.agent.name"),
-            "session_id": conversation if isinstance(conversation, str) else spans[0][0].get("traceId"),
-            "trace_ids": sorted({str(s.get("traceId")) for s, _ in spans if s.get("traceId")}),
+            "session_id": conversation if isinstance(conversation, str) else _f(spans[0][0], "traceId"),
+            "trace_ids": sorted(trace_ids),
         },
-        _nanos(spans[0][0].get("startTimeUnixNano")),
+        _nanos(_f(spans[0][0], "startTimeUnixNano")),
     )
     conv = _Conversation(sink)
     last_end = None
     for span, _ in spans:
-        attrs = attributes(span.get("attributes"))
+        attrs = attributes(_f(span, "attributes"))
+        events = _span_events(span)
         operation = _text(attrs.get("gen_ai.operation.name"), "")
-        last_end = _nanos(span.get("endTimeUnixNano")) or last_end
-        if (
-            operation in _INFERENCE
-            or "gen_ai.input.messages" in attrs
-            or "gen_ai.output.messages" in attrs
-            or any(_FLAT.match(k) for k in attrs)
-        ):
+        start = _nanos(_f(span, "startTimeUnixNano"))
+        last_end = _nanos(_f(span, "endTimeUnixNano")) or last_end
+        kind = _kind(span, attrs, events)
+        if kind == "inference":
             _inference(span, attrs, conv)
-        elif operation == "execute_tool":
+        elif kind == "tool":
             _execute_tool(span, attrs, conv)
-        elif operation in _AGENT:
-            sink.note(
-                f"agent:{operation}",
-                _nanos(span.get("startTimeUnixNano")),
-                agent=attrs.get("gen_ai.agent.name"),
-                agent_id=attrs.get("gen_ai.agent.id"),
-                span_id=span.get("spanId"),
+        elif kind == "agent":
+            model, provider, endpoint = _model_of(attrs)
+            sink.model(
+                model,
+                provider if isinstance(provider, str) else None,
+                endpoint if isinstance(endpoint, str) else None,
             )
-        elif any(k.startswith("gen_ai.") for k in attrs):
+            inputs, outputs, system = _messages_of(span, attrs)
             sink.note(
-                f"span:{operation or span.get('name')}",
-                _nanos(span.get("startTimeUnixNano")),
-                span_id=span.get("spanId"),
+                f"agent:{operation or 'invoke_agent'}",
+                start,
+                agent=attrs.get("gen_ai.agent.name") or attrs.get("agent.name"),
+                agent_id=attrs.get("gen_ai.agent.id"),
+                span_id=_f(span, "spanId"),
+                model=model,
+                input_messages=inputs or None,
+                output_messages=outputs or None,
+                system_instructions=system,
+                usage={k: v for k, v in attrs.items() if k.startswith("gen_ai.usage.")} or None,
+            )
+        elif kind == "other":
+            label = operation or attrs.get("openinference.span.kind") or attrs.get("traceloop.span.kind")
+            sink.note(
+                f"span:{label or _f(span, 'name')}",
+                start,
+                span_id=_f(span, "spanId"),
                 attributes=attrs,
             )
         else:
             sink.stats["spans_without_gen_ai"] += 1
+        for name, body in events:
+            if name.startswith("gen_ai.") and name not in _MESSAGE_EVENTS:
+                sink.note(f"event:{name}", start, span_id=_f(span, "spanId"), attributes=body)
     conv.flush(last_end)
     sink.end({"status": "completed"}, last_end)
 
@@ -504,9 +867,14 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
     if len(docs) == 1 and isinstance(docs[0], list):
         _convert_messages(docs[0], sink)
         return
-    if not all(isinstance(d, dict) and "resourceSpans" in d for d in docs):
+    # the collector's file exporter may write metrics (and profiles) exports beside the traces
+    telemetry = [d for d in docs if _has(obj(d), "resourceSpans") or _has(obj(d), "resourceLogs")]
+    other = [d for d in docs if any(_has(obj(d), k) for k in ("resourceMetrics", "resourceProfiles"))]
+    if not telemetry or len(telemetry) + len(other) < len(docs):
         raise ImportFormatError(f"top level has no resourceSpans; expected {EXPECTED}", file=filename)
-    _convert_spans(docs, filename, sink)
+    if other:
+        sink.stats["exports_without_spans_or_logs"] += len(other)
+    _convert_spans(telemetry, filename, sink)
 
 
 IMPORTER = Importer(
