@@ -141,3 +141,10 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         click.echo(exc.diagnostics(), err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a path the system refuses (too long, no permission, disk full)
+        if verbose:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        click.echo("  hint: check the path and its permissions; -v shows where it happened", err=True)
+        sys.exit(2)

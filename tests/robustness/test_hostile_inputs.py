@@ -517,3 +517,12 @@ def test_verify_refuses_an_attestation_entry_that_is_not_a_readable_file(
     result = run_ledger("verify", built.artifact, "--attestations", str(directory), cwd=built.root)
 
     assert_user_error(result, "zz.intoto.jsonl", "cannot read envelope file")
+
+
+def test_a_path_the_system_refuses_is_an_input_error_not_a_traceback(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path)
+    too_long = str(tmp_path / ("x" * 300))  # one name over the 255-byte limit: ENAMETOOLONG
+
+    result = run_ledger("trace", too_long, cwd=ws)
+
+    assert_user_error(result, "error: File name too long: ", too_long)
