@@ -354,24 +354,31 @@ def _span_events(span: Mapping[str, Any]) -> list[_Event]:
     return events + list(span.get("_logs") or [])
 
 
+def _grouped(
+    items: Mapping[str, Any], pattern: str | re.Pattern[str], kind: str | None = None
+) -> list[dict[str, Any]]:
+    """Flattened ``….<i>.<field>`` attributes as one dict of fields per index ``i``, in index order.
+
+    The pattern's last two groups are the index and the field name; given ``kind``, its first
+    group must equal it (``gen_ai.prompt.0.role`` belongs to the prompt, not the completion).
+    """
+    by_index: dict[int, dict[str, Any]] = {}
+    for key, value in items.items():
+        m = re.match(pattern, key)
+        if m and (kind is None or m.group(1) == kind):
+            last = m.re.groups
+            by_index.setdefault(int(m.group(last - 1)), {})[m.group(last)] = value
+    return [fields for _, fields in sorted(by_index.items())]
+
+
 def _flattened(attrs: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
     """OpenLLMetry's ``gen_ai.prompt.<i>.role/content`` (and completion tool calls) as messages."""
-    by_index: dict[int, dict[str, Any]] = {}
-    for key, value in attrs.items():
-        m = _FLAT.match(key)
-        if m and m.group(1) == kind:
-            by_index.setdefault(int(m.group(2)), {})[m.group(3)] = value
     messages = []
-    for _, fields in sorted(by_index.items()):
+    for fields in _grouped(attrs, _FLAT, kind):
         parts: list[dict[str, Any]] = []
         if fields.get("content") is not None:
             parts.append({"type": "text", "content": fields["content"]})
-        calls: dict[int, dict[str, Any]] = {}
-        for key, value in fields.items():
-            m = re.match(r"\Atool_calls\.(\d+)\.(\w+)\Z", key)
-            if m:
-                calls.setdefault(int(m.group(1)), {})[m.group(2)] = value
-        for _, call in sorted(calls.items()):
+        for call in _grouped(fields, r"\Atool_calls\.(\d+)\.(\w+)\Z"):
             parts.append(
                 {
                     "type": "tool_call",
@@ -400,33 +407,19 @@ def _flattened(attrs: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def _openinference(attrs: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
     """OpenInference's ``llm.<kind>_messages.<i>.message.*`` attributes as GenAI messages."""
-    by_index: dict[int, dict[str, Any]] = {}
-    for key, value in attrs.items():
-        m = _OPENINFERENCE.match(key)
-        if m and m.group(1) == kind:
-            by_index.setdefault(int(m.group(2)), {})[m.group(3)] = value
     messages = []
-    for _, fields in sorted(by_index.items()):
+    for fields in _grouped(attrs, _OPENINFERENCE, kind):
         parts: list[dict[str, Any]] = []
         if fields.get("content") is not None:
             parts.append({"type": "text", "content": fields["content"]})
-        contents: dict[int, dict[str, Any]] = {}
-        calls: dict[int, dict[str, Any]] = {}
-        for key, value in fields.items():
-            m = re.match(r"\Acontents\.(\d+)\.message_content\.(.+)\Z", key)
-            if m:
-                contents.setdefault(int(m.group(1)), {})[m.group(2)] = value
-            m = re.match(r"\Atool_calls\.(\d+)\.tool_call\.(.+)\Z", key)
-            if m:
-                calls.setdefault(int(m.group(1)), {})[m.group(2)] = value
-        for _, content in sorted(contents.items()):
+        for content in _grouped(fields, r"\Acontents\.(\d+)\.message_content\.(.+)\Z"):
             if content.get("text") is not None:
                 parts.append({"type": "text", "content": content["text"]})
             elif content.get("image.image.url") is not None:
                 parts.append({"type": "uri", "modality": "image", "uri": content["image.image.url"]})
             else:
                 parts.append({"type": str(content.get("type") or "unknown"), **content})
-        for _, call in sorted(calls.items()):
+        for call in _grouped(fields, r"\Atool_calls\.(\d+)\.tool_call\.(.+)\Z"):
             parts.append(
                 {
                     "type": "tool_call",
