@@ -109,8 +109,59 @@ def _rows(doc: Any) -> list[tuple[str, Mapping[str, Any], list[Any]]] | None:
 def _flat(events: list[Any]) -> list[Any]:
     """Old evaluation rows keep ``history`` as ``[action, observation]`` pairs."""
     if events and all(isinstance(e, list) and len(e) == 2 for e in events):
-        return [item for pair in events for item in pair if item]
-    return list(events)
+        return _from_memory([item for pair in events for item in pair if item])
+    return _from_memory(list(events))
+
+
+_NOT_MEMORY = frozenset({"id", "source", "args", "extras", "kind", "timestamp", "cause"})
+
+
+def _is_memory_event(value: Any) -> bool:
+    """An event as ``event_to_memory`` writes it (the resolver's ``output.jsonl``, older
+    evaluation rows): the arguments or extras at the top level, no id, source or time.
+    Exactly one of ``action`` / ``observation``, of a type OpenHands has: a SWE-agent step
+    holds both keys and must not read as one."""
+    if not isinstance(value, dict) or _NOT_MEMORY & value.keys():
+        return False
+    action, observation = value.get("action"), value.get("observation")
+    if isinstance(action, str) and "observation" not in value:
+        return action in _TOOL_ACTIONS or action == "message"
+    if isinstance(observation, str) and "action" not in value:
+        return observation in _TOOL_OBSERVATIONS or observation == "agent_state_changed"
+    return False
+
+
+def _from_memory(events: list[Any]) -> list[Any]:
+    """Memory-shaped events as saved ones: ids by position, each observation caused by the
+    action it follows, the messages before the agent's first action from the user (the task).
+    A list is converted only if every event in it has that shape; anything else is left as is."""
+    if not events or not all(_is_memory_event(e) for e in events):
+        return events
+    out: list[Any] = []
+    pending: int | None = None  # the action awaiting its observation
+    agent_started = False
+    for i, ev in enumerate(events):
+        if "action" in ev:
+            action = ev["action"]
+            agent_started = agent_started or action != "message"
+            source = "agent" if agent_started else "user"
+            args = {k: v for k, v in ev.items() if k != "action"}
+            out.append({"id": i, "source": source, "action": action, "args": args})
+            pending = i if action != "message" else pending
+        else:
+            extras = {k: v for k, v in ev.items() if k not in ("observation", "content")}
+            out.append(
+                {
+                    "id": i,
+                    "source": "environment",
+                    "observation": ev["observation"],
+                    "content": ev.get("content", ""),
+                    "extras": extras,
+                    "cause": pending,
+                }
+            )
+            pending = None
+    return out
 
 
 def _is_v1(value: Any) -> bool:

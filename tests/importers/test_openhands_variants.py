@@ -268,3 +268,55 @@ def test_a_broken_line_in_an_output_jsonl_is_skipped_with_its_number(tmp_path: P
     row = json.dumps({"instance_id": "a", "history": v0_history()[:2]})
     imported, _ = run(tmp_path, (row + "\n{oops\n" + row + "\n").encode(), "output.jsonl")
     assert [s.where for s in imported.skipped] == ["line 2"]
+
+
+def test_resolver_output_rows_with_memory_shaped_events(tmp_path: Path) -> None:
+    # openhands/resolver output.jsonl: history events as event_to_memory writes them, arguments
+    # at the top level, no id, source or timestamp; an observation answers the action before it
+    row = {
+        "issue": {"owner": "acme", "repo": "app", "number": 5, "title": "Add a license"},
+        "instruction": "Please fix the following issue.",
+        "history": [
+            {"content": "Please fix the following issue.", "action": "message", "wait_for_response": False},
+            {
+                "command": "touch LICENSE",
+                "thought": "Create it.",
+                "action": "run",
+                "is_confirmed": "confirmed",
+            },
+            {
+                "content": "",
+                "command_id": -1,
+                "command": "touch LICENSE",
+                "exit_code": 0,
+                "observation": "run",
+            },
+            {"command": "false", "thought": "Check.", "action": "run"},
+            {"content": "", "command": "false", "exit_code": 1, "observation": "run"},
+            {"outputs": {}, "thought": "Done.", "action": "finish"},
+        ],
+        "success": True,
+        "error": None,
+    }
+    data = (json.dumps(row) + "\n" + json.dumps(row) + "\n").encode()
+
+    imported, events = run(tmp_path, data, "output.jsonl")
+
+    assert imported.skipped_total == 0
+    assert [r["request"]["messages"][0]["content"] for r in of(events, "model_request")] == [
+        "Please fix the following issue."
+    ] * 2
+    assert [(e["argv"][-1], e["exit_code"]) for e in of(events, "exec")] == [
+        ("touch LICENSE", 0),
+        ("false", 1),
+    ] * 2
+    results = of(events, "tool_result")
+    assert [(r["id"], r["is_error"]) for r in results] == [("event-1", False), ("event-3", True)] * 2
+
+
+def test_a_swe_agent_step_list_is_not_taken_for_memory_shaped_openhands_events() -> None:
+    # SWE-agent trajectory steps carry both "action" and "observation"
+    steps = [{"action": "ls", "observation": "a.py", "response": "ls", "thought": "look"}] * 3
+    data = json.dumps({"trajectory": steps, "history": [], "info": {}}).encode()
+
+    assert detect_format(data, "x.traj")[0][0] == "swe-agent"
