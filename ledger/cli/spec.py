@@ -97,6 +97,8 @@ def validate(workspace_dir: Path | None, as_json: bool) -> None:
             f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {ws.spec_dir}",
             err=True,
         )
+        for hint in dict.fromkeys(p.hint for p in problems if p.hint):  # each once, in order
+            click.echo(f"  hint: {hint}", err=True)
     if errors:
         raise SystemExit(2)
 

@@ -219,6 +219,14 @@ def _yaml_loader() -> Any:
     return type("GoYamlLoader", (base,), {"yaml_implicit_resolvers": {}})
 
 
+# Trees written for Code from Spec before v5 name nodes ROOT/… and list dependencies as
+# {path, version} mappings: say so, rather than only what is wrong line by line.
+_EARLIER_VERSION = (
+    "this tree seems to follow a Code from Spec version before v5 (ROOT/ names, depends_on as "
+    "{path, version}); v5 names nodes SPEC/<path> and lists depends_on as logical names"
+)
+
+
 def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
     import yaml
 
@@ -278,6 +286,7 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
                     + ("list" if isinstance(item, yaml.SequenceNode) else "mapping"),
                     file=file,
                     line=line,
+                    hint=_EARLIER_VERSION if isinstance(item, yaml.MappingNode) else None,
                 )
             depends_on.append(go_yaml_string(item) or "")  # go-yaml decodes a null item as ""
             key_lines[f"depends_on[{index}]"] = line
@@ -451,6 +460,7 @@ def _assemble(
                         f"first heading is '{heading.raw}', expected '# {name}' (the node's logical name)",
                         file=file,
                         line=line,
+                        hint=_EARLIER_VERSION if heading.normalized.startswith("root") else None,
                     )
                 key = "name"
             elif heading.normalized in ("public", "agent", "private"):

@@ -22,6 +22,7 @@ class Problem:
     line: int | None
     message: str
     severity: str = "error"  # "error" | "warning"
+    hint: str | None = None  # what to do next, when the error knows it
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
@@ -29,7 +30,7 @@ class Problem:
 
     @classmethod
     def from_error(cls, exc: SpecError) -> Problem:
-        return cls(exc.file or "code-from-spec", exc.line, exc.message)
+        return cls(exc.file or "code-from-spec", exc.line, exc.message, hint=exc.hint)
 
 
 def validate_tree(root: Path) -> list[Problem]:

@@ -114,3 +114,23 @@ def test_malformed_manifest_line(tmp_path: Path) -> None:
     assert_user_error(
         run_ledger("spec", "status", "-w", str(tmp_path)), "code-from-spec/.manifest:2", "malformed entry"
     )
+
+
+def test_a_tree_from_before_v5_is_named_as_such(tmp_path: Path) -> None:
+    # earlier Code from Spec versions: "# ROOT/..." headings, depends_on as {path, version}
+    small_tree(tmp_path)
+    node_file(tmp_path, "shop/cart").write_text(
+        "---\ndepends_on:\n  - path: ROOT/shop\n    version: 4\noutput: a.py\n---\n# ROOT/shop/cart\n"
+    )
+    node_file(tmp_path, "shop").write_text("# ROOT/shop\n")
+
+    status = run_ledger("spec", "status", "-w", str(tmp_path))
+    assert_user_error(status, "first heading is '# ROOT/shop'")
+    assert "hint: this tree seems to follow a Code from Spec version before v5" in status.stderr
+
+    validate = run_ledger("spec", "validate", "-w", str(tmp_path))
+    assert validate.code == 2
+    assert "_node.md:3: error: depends_on entry 1 must be a logical name string, got a mapping" in (
+        validate.stdout
+    )
+    assert validate.stderr.count("hint: this tree seems to follow a Code from Spec version before v5") == 1
