@@ -292,7 +292,9 @@ class _Converter:
         self.usage: dict[str, int] | None = None
         self.reset()
 
-    def reset(self) -> None:
+    def reset(self, where: str = "") -> None:
+        # ids made up from event ids ("event-3") restart in every evaluation row: keep them apart
+        self.id_prefix = where.replace(" ", "") + "/" if where else ""
         self.call_for_event: dict[Any, str] = {}  # action event id -> tool_call id
         self.actions: dict[str, Mapping[str, Any]] = {}  # tool_call id -> action event
         self.responses_seen: set[str] = set()
@@ -385,7 +387,7 @@ class _Converter:
                 )
             self.sink.note(f"action:{action}", when, **fields)
             return
-        call_id = str_or(meta.get("tool_call_id"), f"event-{ev.get('id', i)}")
+        call_id = str_or(meta.get("tool_call_id"), f"{self.id_prefix}event-{ev.get('id', i)}")
         name = str_or(meta.get("function_name"), action)
         self.sink.tool_call(call_id, name, args, when, action=action, event_id=ev.get("id"), source=source)
         self.call_for_event[key(ev.get("id"))] = call_id
@@ -560,7 +562,8 @@ class _Converter:
             )
             self.turn += 1
         call = obj(ev.get("tool_call"))
-        call_id = str_or(ev.get("tool_call_id"), str_or(call.get("id"), f"event-{ev.get('id')}"))
+        made_up = f"{self.id_prefix}event-{ev.get('id')}"
+        call_id = str_or(ev.get("tool_call_id"), str_or(call.get("id"), made_up))
         name = str_or(ev.get("tool_name"), str_or(call.get("name"), "unknown"))
         action = ev.get("action")
         if isinstance(action, dict):
@@ -673,7 +676,7 @@ class _Converter:
     # -- one trajectory ---------------------------------------------------------------------
 
     def events(self, where: str, events: list[Any]) -> None:
-        self.reset()
+        self.reset(where)
         prefix = f"{where}: " if where else ""
         for i, ev in enumerate(events):
             at = (

@@ -311,7 +311,13 @@ def test_resolver_output_rows_with_memory_shaped_events(tmp_path: Path) -> None:
         ("false", 1),
     ] * 2
     results = of(events, "tool_result")
-    assert [(r["id"], r["is_error"]) for r in results] == [("event-1", False), ("event-3", True)] * 2
+    assert [(r["id"], r["is_error"]) for r in results] == [  # ids restart in each row: kept apart
+        ("line1/event-1", False),
+        ("line1/event-3", True),
+        ("line2/event-1", False),
+        ("line2/event-3", True),
+    ]
+    assert "duplicate_tool_call_ids" not in imported.stats
 
 
 def test_a_swe_agent_step_list_is_not_taken_for_memory_shaped_openhands_events() -> None:
