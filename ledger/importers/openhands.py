@@ -293,11 +293,16 @@ class _Converter:
         self.reset()
 
     def reset(self, where: str = "") -> None:
-        # ids made up from event ids ("event-3") restart in every evaluation row: keep them apart
+        # call ids are scoped to their evaluation row (event ids restart in every row, and
+        # examples reuse model ids): in a file of several rows, each id gets its row's prefix
         self.id_prefix = where.replace(" ", "") + "/" if where else ""
         self.call_for_event: dict[Any, str] = {}  # action event id -> tool_call id
         self.actions: dict[str, Mapping[str, Any]] = {}  # tool_call id -> action event
         self.responses_seen: set[str] = set()
+
+    def scoped(self, call_id: Any) -> str | None:
+        """A tool-call id read from an event, in this row's scope (None if not a string)."""
+        return self.id_prefix + call_id if isinstance(call_id, str) else None
 
     # -- V0 ---------------------------------------------------------------------------------
 
@@ -387,7 +392,7 @@ class _Converter:
                 )
             self.sink.note(f"action:{action}", when, **fields)
             return
-        call_id = str_or(meta.get("tool_call_id"), f"{self.id_prefix}event-{ev.get('id', i)}")
+        call_id = self.id_prefix + str_or(meta.get("tool_call_id"), f"event-{ev.get('id', i)}")
         name = str_or(meta.get("function_name"), action)
         self.sink.tool_call(call_id, name, args, when, action=action, event_id=ev.get("id"), source=source)
         self.call_for_event[key(ev.get("id"))] = call_id
@@ -413,9 +418,7 @@ class _Converter:
             )
             return
         meta = obj(ev.get("tool_call_metadata"))
-        result_id: str | None = (
-            meta.get("tool_call_id") if isinstance(meta.get("tool_call_id"), str) else None
-        )
+        result_id = self.scoped(meta.get("tool_call_id"))
         if result_id is None or result_id not in self.actions:
             result_id = self.call_for_event.get(key(ev.get("cause")), result_id)
         if result_id is None and observation not in _TOOL_OBSERVATIONS:
@@ -562,8 +565,8 @@ class _Converter:
             )
             self.turn += 1
         call = obj(ev.get("tool_call"))
-        made_up = f"{self.id_prefix}event-{ev.get('id')}"
-        call_id = str_or(ev.get("tool_call_id"), str_or(call.get("id"), made_up))
+        made_up = f"event-{ev.get('id')}"
+        call_id = self.id_prefix + str_or(ev.get("tool_call_id"), str_or(call.get("id"), made_up))
         name = str_or(ev.get("tool_name"), str_or(call.get("name"), "unknown"))
         action = ev.get("action")
         if isinstance(action, dict):
@@ -589,7 +592,7 @@ class _Converter:
 
     def v1_observation(self, ev: Mapping[str, Any]) -> None:
         when, kind = ev.get("timestamp"), ev["kind"]
-        call_id = ev.get("tool_call_id") if isinstance(ev.get("tool_call_id"), str) else None
+        call_id = self.scoped(ev.get("tool_call_id"))
         observation = obj(ev.get("observation"))
         if kind == "UserRejectObservation":
             output, is_error = str_or(ev.get("rejection_reason"), "rejected"), True

@@ -111,11 +111,11 @@ def test_an_evaluation_output_jsonl_imports_every_row_and_maps_each_type(tmp_pat
     assert writes[0] == {
         "path": "/workspace/r/f.py",
         "operation": "edit",
-        "tool_call_id": "call_3",
+        "tool_call_id": "line1/call_3",  # call ids are scoped to their row
         "sha256": hashlib.sha256(new).hexdigest(),
         "size": len(new),
     }
-    assert len(writes) == 2
+    assert [w["tool_call_id"] for w in writes] == ["line1/call_3", "line2/call_3"]
     kinds = sorted({n["kind"] for n in of(events, "note")})
     assert kinds == [
         "action:condensation",
