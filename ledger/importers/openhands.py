@@ -300,6 +300,17 @@ class _Converter:
         self.actions: dict[str, Mapping[str, Any]] = {}  # tool_call id -> action event
         self.responses_seen: set[str] = set()
 
+    def user_message(self, content: Any, when: Any, event_id: Any, **extra: Any) -> None:
+        """What the user typed, as a request of only that message (V0 and V1 alike): the event
+        stream keeps no full request."""
+        request = {"messages": [{"role": "user", "content": content}]}
+        self.sink.emit(
+            EventType.MODEL_REQUEST,
+            {"turn": self.turn, "request": request, "request_scope": "new_messages", "event_id": event_id}
+            | extra,
+            when,
+        )
+
     def scoped(self, call_id: Any) -> str | None:
         """A tool-call id read from an event, in this row's scope (None if not a string)."""
         return self.id_prefix + call_id if isinstance(call_id, str) else None
@@ -337,17 +348,12 @@ class _Converter:
         if action == "message":
             content = args.get("content", ev.get("message"))
             if source == "user":
-                self.sink.emit(
-                    EventType.MODEL_REQUEST,
-                    {
-                        "turn": self.turn,
-                        "request": {"messages": [{"role": "user", "content": content}]},
-                        "request_scope": "new_messages",
-                        "event_id": ev.get("id"),
-                        "image_urls": args.get("image_urls") or None,
-                        "file_urls": args.get("file_urls") or None,
-                    },
+                self.user_message(
+                    content,
                     when,
+                    ev.get("id"),
+                    image_urls=args.get("image_urls") or None,
+                    file_urls=args.get("file_urls") or None,
                 )
             else:
                 self.sink.emit(
@@ -485,16 +491,8 @@ class _Converter:
             message = obj(ev.get("llm_message"))
             content = message.get("content")
             if ev.get("source") == "user" or message.get("role") == "user":
-                self.sink.emit(
-                    EventType.MODEL_REQUEST,
-                    {
-                        "turn": self.turn,
-                        "request": {"messages": [{"role": "user", "content": content}]},
-                        "request_scope": "new_messages",
-                        "event_id": ev.get("id"),
-                        "activated_skills": ev.get("activated_skills") or None,
-                    },
-                    when,
+                self.user_message(
+                    content, when, ev.get("id"), activated_skills=ev.get("activated_skills") or None
                 )
             else:
                 self.sink.emit(
