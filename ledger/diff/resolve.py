@@ -235,15 +235,29 @@ class Resolver:
 
 
 def recipe_pins(statement: Mapping[str, Any]) -> dict[str, str]:
-    """The pinned inputs of a verified provenance as flat ``field → value`` strings."""
+    """The pinned inputs of a verified provenance as flat ``field → value`` strings.
+
+    A build ``ledger import`` attested ran from no recipe: its pins are the transcript it was
+    read from (``source.format``, ``source.filename``, ``source.sha256``) and the models seen.
+    """
     bd = statement["predicate"]["buildDefinition"]
     ext = bd["externalParameters"]
-    pins: dict[str, str] = {
-        "recipe.name": str(ext["recipe"]["name"]),
-        "recipe.digest": str(ext["recipe"]["digest"]["sha256"]),
-        "target": str(ext["target"]),
-        "sandbox": str(ext.get("sandbox", "")),
-    }
+    if ext.get("origin") == "imported":
+        source = ext["source"]
+        pins: dict[str, str] = {
+            "origin": "imported",
+            "source.format": str(source["format"]),
+            "source.filename": str(source.get("filename", "")),
+            "source.sha256": str(source["digest"]["sha256"]),
+            "target": str(ext["target"]),
+        }
+    else:
+        pins = {
+            "recipe.name": str(ext["recipe"]["name"]),
+            "recipe.digest": str(ext["recipe"]["digest"]["sha256"]),
+            "target": str(ext["target"]),
+            "sandbox": str(ext.get("sandbox", "")),
+        }
     for key, value in (bd.get("internalParameters") or {}).items():
         if key != "group":  # N-version bookkeeping, not a pinned input
             pins[f"model.{key}"] = _text(value)

@@ -178,6 +178,11 @@ def summarize(event: Event, width: int = 100) -> str:
     d = event.data
     text: str
     match event.type:
+        case "build_start" if "recipe" not in d and isinstance(d.get("source"), Mapping):
+            # a transcript `ledger import` read: no recipe, but an agent and a source file
+            source = d["source"]
+            text = f"imported {source.get('format', '?')} transcript {source.get('filename', '?')}"
+            text += f" ({d.get('agent', '?')})"
         case "build_start":
             recipe = d.get("recipe")
             name = recipe.get("name") if isinstance(recipe, Mapping) else recipe
