@@ -161,6 +161,7 @@ class _Converter:
         self.turn = 0
         self.errors = 0
         self.pool: list[Any] = []
+        self.prev_input: list[Any] | None = None  # the sample's previous model request
 
     def start(self, log_version: Any) -> None:
         packages = obj(self.eval.get("packages"))
@@ -192,6 +193,7 @@ class _Converter:
         if not isinstance(pooled, list):
             pooled = sample.get("message_pool")
         self.pool = _resolve(lst(pooled), attachments)
+        self.prev_input = None
         error, limit = obj(sample.get("error")), obj(sample.get("limit"))
         self.sink.note(
             "sample",
@@ -242,6 +244,19 @@ class _Converter:
             if raw["event"] == "tool":
                 self.tool_result(ev, here)
 
+    def request_messages(self, messages: Any) -> tuple[Any, dict[str, Any]]:
+        """What a model request adds to the sample's previous one, and the scope that says so.
+
+        Every request of an agent loop repeats the conversation so far (pooled logs store it
+        once, by reference); keeping only the new messages keeps the trajectory linear in the
+        log instead of quadratic. The original log is stored whole beside it.
+        """
+        prev, self.prev_input = self.prev_input, messages if isinstance(messages, list) else None
+        extends = isinstance(messages, list) and bool(prev) and messages[: len(prev or ())] == prev
+        if extends and prev is not None:
+            return messages[len(prev) :], {"request_scope": "new_messages", "prior_messages": len(prev)}
+        return messages, {"request_scope": "full"}
+
     def conversation(self, messages: list[Any], sample: Mapping[str, Any], where: str) -> None:
         """A sample's ``messages`` as turns: each assistant message answers all before it."""
         provider, model = _split_model(obj(sample.get("output")).get("model") or self.eval.get("model"))
@@ -251,9 +266,9 @@ class _Converter:
                 continue
             role = message.get("role")
             if role == "assistant":
-                request = {"messages": messages[:i]}
+                new, scope = self.request_messages(messages[:i])
                 base = {"turn": self.turn, "model": model, "provider": provider}
-                self.sink.emit(EventType.MODEL_REQUEST, {**base, "request": request, "request_scope": "full"})
+                self.sink.emit(EventType.MODEL_REQUEST, {**base, "request": {"messages": new}, **scope})
                 self.sink.emit(EventType.MODEL_RESPONSE, {**base, "response": {"message": message}})
                 self.calls_in(message)
                 self.turn += 1
@@ -315,6 +330,7 @@ class _Converter:
                     sink.stats["unresolved_input_refs"] += 1
                 else:
                     request["messages"] = expanded
+            request["messages"], scope = self.request_messages(request["messages"])
             sink.emit(
                 EventType.MODEL_REQUEST,
                 {
@@ -323,7 +339,7 @@ class _Converter:
                     "provider": provider,
                     "role": ev.get("role"),
                     "request": request,
-                    "request_scope": "full",
+                    **scope,
                 },
                 when,
             )

@@ -94,7 +94,10 @@ def test_pooled_model_inputs_are_expanded(store: ObjectStore) -> None:
     result = _import(store, _log(sample))
     requests = [e["data"]["request"] for e in _events(store, result) if e["type"] == "model_request"]
     assert [m["content"] for m in requests[0]["messages"]] == ["You are a careful agent.", "list files"]
-    assert [m["content"] for m in requests[1]["messages"]][2:] == ["done", "thanks"]
+    # the second request repeats the first and adds two: only those are kept (linear, not quadratic)
+    assert [m["content"] for m in requests[1]["messages"]] == ["done", "thanks"]
+    second = [e["data"] for e in _events(store, result) if e["type"] == "model_request"][1]
+    assert (second["request_scope"], second["prior_messages"]) == ("new_messages", 2)
     assert "input_refs" not in requests[0]
     assert requests[2]["input_refs"] == [[3, 9]] and result.stats["unresolved_input_refs"] == 1
 
@@ -165,7 +168,8 @@ def test_chunked_samples_are_reassembled(store: ObjectStore) -> None:
     ])  # fmt: skip
     result = _import(store, data, "log.eval")
     requests = [e["data"]["request"] for e in _events(store, result) if e["type"] == "model_request"]
-    assert [m["content"] for m in requests[1]["messages"]] == ["the question", "the answer"]
+    assert [m["content"] for m in requests[0]["messages"]] == ["the question"]
+    assert [m["content"] for m in requests[1]["messages"]] == ["the answer"]  # what it adds to the first
     assert not result.skipped and result.event_counts["note"] == 1  # one sample, not five
 
 
@@ -183,7 +187,13 @@ def test_a_log_from_before_transcripts_imports_its_messages(store: ObjectStore) 
     events = _events(store, result)
     assert result.event_counts["model_request"] == 2 and result.tool_calls_paired == 1
     second = [e["data"] for e in events if e["type"] == "model_request"][1]
-    assert len(second["request"]["messages"]) == 3 and second["model"] == "openai/gpt-4"
+    # the second turn's request is the first one plus the assistant's call and the tool's answer
+    assert (second["request_scope"], second["prior_messages"], len(second["request"]["messages"])) == (
+        "new_messages",
+        1,
+        2,
+    )
+    assert second["model"] == "openai/gpt-4"
     assert result.stats["samples_without_events"] == 1 and not result.skipped
 
 
