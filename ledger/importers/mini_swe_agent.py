@@ -124,7 +124,11 @@ def _actions(msg: Mapping[str, Any], turn: int) -> list[tuple[str, str, dict[str
                 continue
             name = fn.get("name")
             out.append(
-                (_call(call.get("id"), f"turn-{turn}-{k}"), str_or(name, "bash"), _args(fn.get("arguments")))
+                (
+                    _call(call.get("id"), f"turn-{turn}-{k}"),
+                    _nonempty_or(name, "bash"),
+                    _args(fn.get("arguments")),
+                )
             )
         return out
     output = msg.get("output")
@@ -132,7 +136,7 @@ def _actions(msg: Mapping[str, Any], turn: int) -> list[tuple[str, str, dict[str
         for k, item in enumerate(output):
             if isinstance(item, dict) and item.get("type") == "function_call":
                 call_id = _call(item.get("call_id") or item.get("id"), f"turn-{turn}-{k}")
-                out.append((call_id, str_or(item.get("name"), "bash"), _args(item.get("arguments"))))
+                out.append((call_id, _nonempty_or(item.get("name"), "bash"), _args(item.get("arguments"))))
         if out:
             return out
     listed = obj(msg.get("extra")).get("actions")
@@ -154,7 +158,8 @@ def _time(msg: Mapping[str, Any]) -> Any:
     return when if when is not None else msg.get("timestamp")
 
 
-def str_or(value: Any, default: str) -> str:
+def _nonempty_or(value: Any, default: str) -> str:
+    """``value`` if it is a non-empty string (unlike ``base.str_or``, "" also takes the default)."""
     return value if isinstance(value, str) and value else default
 
 
