@@ -210,9 +210,39 @@ def _scrub_text(text: str) -> str:
 def loads_unambiguous(data: bytes | str) -> Any:
     """``json.loads`` refusing what two readers can read as two documents: a key twice in one
     object (Python keeps the last, others the first) and NaN/Infinity; ``ValueError`` says
-    which. The per-object hook costs ~15 µs on a 5 KB statement (ingest's hot path); a sorted
-    re-serialisation to prove there is no repeat measured slower."""
+    which.
+
+    Canonical input (what this product writes and signs: sorted keys, no spaces) takes a fast
+    path (``sorted_compact_loads``), which reads a 5 KB statement in ~13 µs instead of ~40.
+    """
+    if isinstance(data, bytes):
+        value = sorted_compact_loads(data)
+        if value is not NOT_COMPACT:
+            return value
     return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_pairs)
+
+
+NOT_COMPACT: Any = object()
+
+
+def sorted_compact_loads(data: bytes) -> Any:
+    """The value of ``data`` if it is exactly orjson's sorted, compact serialisation of it, else
+    ``NOT_COMPACT`` (the caller then parses it the careful way).
+
+    That equality is the proof the careful parser needs, at C speed: bytes that re-serialise to
+    themselves from a parsed dict cannot hold a key twice (the repeat would be dropped and the
+    output shorter), and orjson refuses NaN/Infinity, lone surrogates and invalid UTF-8 itself.
+    Integers beyond 64 bits come back from orjson as floats, which re-serialise differently, so
+    they take the careful path too; for equal bytes both parsers give the same value.
+    """
+    import orjson
+
+    try:
+        value = orjson.loads(data)
+        same = orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == data
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return NOT_COMPACT
+    return value if same else NOT_COMPACT
 
 
 def _reject_constant(name: str) -> Any:

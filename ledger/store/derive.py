@@ -31,11 +31,17 @@ def envelope_canonical(envelope: Envelope) -> bytes:
     The envelope is an object of ASCII keys whose values are strings or lists of such
     objects; for that shape sorted-key, separator-free ``json.dumps`` without ASCII escaping
     emits exactly the RFC 8785 bytes (tests check it against ``rfc8785``) at a fraction of
-    the cost, which matters at thousands of envelopes a second.
+    the cost, which matters at thousands of envelopes a second. orjson's sorted output is the
+    same bytes whenever it is ASCII without a backslash (no string needed an escape, so both
+    copied every string verbatim), and costs ~2 µs against ~13: it is used then.
     """
-    return json.dumps(envelope.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    import orjson
+
+    value = envelope.to_dict()
+    fast = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    if fast.isascii() and b"\\" not in fast:
+        return fast
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def leaf_hash(canonical: bytes) -> str:
