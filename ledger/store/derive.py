@@ -7,6 +7,7 @@ tuples out (column order as in ``ledger.store.schema``), no database and no cloc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -46,7 +47,9 @@ def envelope_canonical(envelope: Envelope) -> bytes:
 
 def leaf_hash(canonical: bytes) -> str:
     """RFC 6962 leaf hash: SHA-256(0x00 || leaf bytes), hex."""
-    return sha256_hex(b"\x00" + canonical)
+    h = hashlib.sha256(b"\x00")
+    h.update(canonical)
+    return h.hexdigest()
 
 
 def split_label(label: str) -> tuple[str, str | None]:
@@ -191,10 +194,12 @@ def derive_rows(
     signer: str,
     source: str | None,
     source_line: int | None,
+    envelope_sha256: str | None = None,
 ) -> Rows:
     """Every row one accepted envelope contributes, keyed by table name, but for the rows of
-    the trajectory it names: ``derive_events`` reads those, a batch of blobs at a time."""
-    env_sha = sha256_hex(canonical)
+    the trajectory it names: ``derive_events`` reads those, a batch of blobs at a time.
+    (``envelope_sha256``: the digest of ``canonical``, when the caller has it already.)"""
+    env_sha = envelope_sha256 or sha256_hex(canonical)
     where = f"{source}:{source_line}" if source else env_sha[:12]
     f = _Fields(where)
     ptype = str(statement["predicateType"])
