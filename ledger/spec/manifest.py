@@ -24,6 +24,7 @@ HEADER = "code-from-spec: v5"
 MANIFEST_REL = f"{SPEC_ROOT}/.manifest"
 LOCK_REL = f"{SPEC_ROOT}/.manifest.lock"
 _HASH = re.compile(r"^[A-Za-z0-9_-]{27}$")
+_OTHER_VERSION = re.compile(r"code-from-spec: (v\d+)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,18 @@ def parse_manifest(data: bytes, *, file: str = MANIFEST_REL) -> Manifest:
     lines = [ln.decode("utf-8") for ln in split_lines(text.encode("utf-8"))]
     if not lines or lines[0] != HEADER:
         found = lines[0] if lines else "an empty file"
-        raise SpecError(f"expected header '{HEADER}', found {found!r}", file=file, line=1)
+        other = _OTHER_VERSION.fullmatch(found) if lines else None
+        raise SpecError(
+            f"expected header '{HEADER}', found {found!r}",
+            file=file,
+            line=1,
+            hint=(
+                f"this manifest was written by Code from Spec {other[1]} tooling; spec-ledger reads "
+                "v5 trees (v6 renames depends_on to imports and adds type:)"
+                if other is not None
+                else None
+            ),
+        )
     entries: dict[str, ManifestEntry] = {}
     for number, raw in enumerate(lines[1:], start=2):
         if not raw.strip():

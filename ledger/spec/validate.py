@@ -81,6 +81,9 @@ def _check_node(tree: SpecTree, node: SpecNode, known: set[str], artifacts: set[
         err("content directly under '# Public' must be inside a '## ' subsection", public.line + 1)
     if fm is None:
         return out
+    for key, meaning in _V6_FIELDS.items():
+        if key in fm.lines and not (key == "imports" and "depends_on" in fm.lines):
+            out.append(Problem(file, fm.lines[key], meaning, "warning", hint=_V6_HINT))
     if fm.output is not None:
         try:
             check_relative(fm.output, what="output path")
@@ -108,6 +111,19 @@ def _check_node(tree: SpecTree, node: SpecNode, known: set[str], artifacts: set[
                 err(f"{field} {raw}: {ref.name} has no '## {ref.qualifier}' subsection in # Public; "
                     "it contributes nothing to the chain", line, "warning")  # fmt: skip
     return out
+
+
+# Code from Spec v6 (in development) renames depends_on to imports. Under v5 that is a project
+# field that means nothing, so a v6 tree read as v5 would silently lose its imports: say so at
+# the field. (v6's type: is left alone: v5 projects may use a field of that name.)
+_V6_FIELDS = {
+    "imports": "'imports' is the Code from Spec v6 name of depends_on; under v5 it is an ignored "
+    "project field, so this node's chain includes none of these imports",
+}
+_V6_HINT = (
+    "this tree seems to follow Code from Spec v6; spec-ledger reads v5 trees, where dependencies "
+    "are listed under depends_on and a node generates whenever it has output:"
+)
 
 
 def _reference_problem(

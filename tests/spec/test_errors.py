@@ -134,3 +134,30 @@ def test_a_tree_from_before_v5_is_named_as_such(tmp_path: Path) -> None:
         validate.stdout
     )
     assert validate.stderr.count("hint: this tree seems to follow a Code from Spec version before v5") == 1
+
+
+def test_a_v6_manifest_is_named_as_such(tmp_path: Path) -> None:
+    small_tree(tmp_path)
+    (tmp_path / "code-from-spec" / ".manifest").write_text("code-from-spec: v6\n")
+    status = run_ledger("spec", "status", "-w", str(tmp_path))
+    assert_user_error(status, ".manifest:1", "expected header 'code-from-spec: v5'")
+    assert "hint: this manifest was written by Code from Spec v6 tooling" in status.stderr
+
+
+def test_v6_imports_warn_that_v5_ignores_them(tmp_path: Path) -> None:
+    # v6 renamed depends_on to imports; read as v5 it would silently drop the node's imports
+    small_tree(tmp_path)
+    node_file(tmp_path, "shop/cart").write_text(
+        "---\ntype: artifact\nimports:\n  - SPEC/shop\noutput: a.py\n---\n# SPEC/shop/cart\n"
+    )
+    validate = run_ledger("spec", "validate", "-w", str(tmp_path))
+    assert validate.code == 0  # a warning: under v5 it is a legal (ignored) project field
+    assert "cart/_node.md:3: warning: 'imports' is the Code from Spec v6 name of depends_on" in (
+        validate.stdout
+    )
+    assert "hint: this tree seems to follow Code from Spec v6" in validate.stderr
+
+    node_file(tmp_path, "shop/cart").write_text(
+        "---\nimports: [x]\ndepends_on: []\noutput: a.py\n---\n# SPEC/shop/cart\n"
+    )
+    assert "imports" not in run_ledger("spec", "validate", "-w", str(tmp_path)).stdout
