@@ -22,6 +22,7 @@ from ledger.attest.dsse import PAYLOAD_TYPE, Envelope, parse_envelope
 from ledger.attest.statement import PROVENANCE_TYPE
 from ledger.digest import sha256_hex
 from ledger.errors import InputError, LedgerError
+from ledger.fsutil import read_whole
 from ledger.safeparse import NOT_COMPACT, loads_unambiguous, sorted_compact_loads
 from ledger.store import schema
 from ledger.store.derive import (
@@ -281,8 +282,7 @@ def _read_trajectory(objects_root: str | None, digest: str | None) -> bytes | No
     if objects_root is None or digest is None or len(digest) != 64 or not digest.isalnum():
         return None
     try:  # str paths: pathlib costs ~8 µs a build here
-        with open(f"{objects_root}/sha256/{digest[:2]}/{digest[2:]}", "rb") as handle:
-            data = handle.read()
+        data = read_whole(f"{objects_root}/sha256/{digest[:2]}/{digest[2:]}")
     except OSError:
         return None
     return data if sha256_hex(data) == digest else None
@@ -405,8 +405,7 @@ def _lines_of(item: Item) -> list[RawLine] | Failed:
     if isinstance(item, RawLine):
         return [item]
     try:
-        with open(item.path, "rb") as handle:
-            data = handle.read()
+        data = read_whole(item.path, item.size)
     except OSError as exc:
         reason = f"cannot read attestation file: {exc.strerror}"
         return Failed(item.source, 0, reason, sha256_hex(item.path.encode()), None, "")
