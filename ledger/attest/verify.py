@@ -9,6 +9,7 @@ without one they are reported "not checked", never as passed.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -414,6 +415,22 @@ def _tested(prov: VerifiedStatement | None, digest: str, evidence: Evidence) -> 
     return LevelOutcome(Level.TESTED, Status.MET, f"tests PASSED at {results[0][0].where}")
 
 
+_DIGEST = re.compile(r"(sha256:)?[0-9a-fA-F]{64}")
+
+
+def _not_found(path: Path) -> ArtifactNotFound:
+    looks_like_digest = _DIGEST.fullmatch(str(path)) is not None
+    return ArtifactNotFound(
+        f"artifact {path} does not exist or is not a file",
+        hint=(
+            "verify checks the bytes of a file; to find the builds of a digest run "
+            f"`ledger trace {str(path).removeprefix('sha256:')}`"
+            if looks_like_digest
+            else None
+        ),
+    )
+
+
 def verify_artifacts(
     root: Path,
     artifact_paths: Sequence[Path],
@@ -424,6 +441,9 @@ def verify_artifacts(
     checks: Sequence[LevelCheck] = (),
 ) -> list[ArtifactVerdict]:
     """One verdict per artifact; reads only local files (no network)."""
+    for path in artifact_paths:  # before reading every attestation, which takes a while
+        if not path.is_file():
+            raise _not_found(path)
     evidence = collect_evidence(attestation_dir, policy, root=root)
     cache: dict[str, CurrentChain | str] = {}
 
@@ -440,7 +460,7 @@ def verify_artifacts(
     verdicts = []
     for path in artifact_paths:
         if not path.is_file():
-            raise ArtifactNotFound(f"artifact {path} does not exist or is not a file")
+            raise _not_found(path)
         digest = sha256_file(path)
         real = path.resolve()
         name = real.relative_to(root_real).as_posix() if root_real in real.parents else path.as_posix()

@@ -257,6 +257,19 @@ def test_missing_artifact_is_a_usage_error(ws: Workspace, run_ledger: Run) -> No
     assert "nope.go does not exist" in result.stderr
 
 
+def test_a_digest_is_not_a_file_and_the_error_says_where_to_look_it_up(
+    ws: Workspace, run_ledger: Run
+) -> None:
+    digest = "ab" * 32
+    # checked before any attestation is read: here there is no attestation directory at all
+    result = verify(run_ledger, ws, "--attestations", str(ws.root / "none"), f"sha256:{digest}")
+
+    assert result.exit_code == 2
+    assert f"sha256:{digest} does not exist or is not a file" in result.stderr
+    hint = f"hint: verify checks the bytes of a file; to find the builds of a digest run `ledger trace {digest}`"
+    assert hint in result.stderr
+
+
 def test_verify_makes_no_network_call(
     ws: Workspace, run_ledger: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
