@@ -55,6 +55,10 @@ def loads_strict(
     (``parse_envelope``, which also refuses unknown fields). ``what`` is the expected thing,
     appended as "; expected <what>" (None: no suffix, for callers that add their own context).
     """
+    if isinstance(data, bytes):  # canonical bytes (what this product signs) pass every check below
+        value = sorted_compact_loads(data)
+        if value is not NOT_COMPACT:
+            return value
     expected = f"; expected {what}" if what else ""
     text = _text(data, where=where, line=line, error=error, expected=expected)
     try:

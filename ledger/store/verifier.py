@@ -23,6 +23,7 @@ from ledger.attest.statement import PROVENANCE_TYPE
 from ledger.digest import sha256_hex
 from ledger.errors import InputError, LedgerError
 from ledger.fsutil import read_whole
+from ledger.gcpause import gc_paused
 from ledger.safeparse import NOT_COMPACT, loads_unambiguous, sorted_compact_loads
 from ledger.store import schema
 from ledger.store.derive import (
@@ -424,6 +425,13 @@ def check_chunk(
 ) -> ChunkResult:
     """A pool task: one chunk of files and lines, in order (``known``: envelope digests the
     ledger already holds, for these files)."""
+    with gc_paused():
+        return _check_chunk(keys, objects_root, items, known)
+
+
+def _check_chunk(
+    keys: tuple[KeyMaterial, ...], objects_root: str | None, items: list[Item], known: frozenset[str]
+) -> ChunkResult:
     checker = _Checker(keys)
     outcomes: list[Outcome] = []
     blobs: list[TrajectoryBlob] = []

@@ -15,10 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.errors import InputError
 from ledger.safeparse import (
     NOT_COMPACT,
     _reject_constant,
     _unique_pairs,
+    loads_strict,
     loads_unambiguous,
     sorted_compact_loads,
 )
@@ -114,3 +116,26 @@ def test_fast_and_careful_parsers_agree(value: Any, style: str, repeat_a_key: bo
     fast, slow = _outcome(loads_unambiguous, data), _outcome(careful, data)
     assert fast[0] == slow[0]
     assert _same(fast[1], slow[1])
+
+
+def _strict_outcome(data: bytes | str) -> tuple[str, Any]:
+    try:
+        return "ok", loads_strict(data, where="x.json")
+    except InputError as exc:
+        return "error", exc.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.sampled_from(["sorted", "spaced"]), st.booleans())
+def test_loads_strict_reads_bytes_as_it_reads_their_text(value: Any, style: str, repeat_a_key: bool) -> None:
+    # bytes may take the fast path; the same document as str always takes the careful one
+    if style == "sorted":
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    else:
+        text = json.dumps(value)
+    if repeat_a_key and text.startswith('{"'):
+        key_end = text.index('":') + 2
+        text = text[:key_end] + "0," + text[1:key_end] + text[key_end:]
+    fast, slow = _strict_outcome(text.encode("utf-8")), _strict_outcome(text)
+    assert fast[0] == slow[0]
+    assert _same(fast[1], slow[1]) if fast[0] == "ok" else fast[1] == slow[1]
