@@ -16,6 +16,7 @@ QUICK = (
     ("diff_trajectories", ["10000"]),
     ("import_throughput", ["--lines", "20000"]),
     ("ledger_ingest", ["5000"]),
+    ("verify_scale", ["2000"]),
 )
 
 
