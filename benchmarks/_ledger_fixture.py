@@ -148,3 +148,13 @@ def make_workspace(root: Path, n: int, progress: object = None) -> Workspace:
             if callable(progress):
                 progress(done)
     return ws
+
+
+def make_workspace_with_progress(root: Path, n: int) -> Workspace:
+    """``make_workspace`` with a progress bar on stderr, which it clears when done."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("signing builds", total=n)
+        return make_workspace(root, n, progress=lambda k: bar.advance(task, k))

@@ -21,7 +21,7 @@ import duckdb
 from rich.console import Console
 from rich.progress import Progress
 
-from benchmarks._ledger_fixture import make_workspace
+from benchmarks._ledger_fixture import make_workspace_with_progress
 from ledger.store import schema
 from ledger.store.duckdb_store import DuckDBStore
 from ledger.store.verifier import AttestationFile, _Checker, check_lines, collect_files, key_material
@@ -33,11 +33,9 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
         root = Path(tmp) / "ws"
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("signing builds", total=n)
-            t = time.perf_counter()
-            ws = make_workspace(root, n, progress=lambda k: bar.advance(task, k))
-            gen_s = time.perf_counter() - t
+        t = time.perf_counter()
+        ws = make_workspace_with_progress(root, n)
+        gen_s = time.perf_counter() - t
         err.print(f"generated {n} signed builds in {gen_s:.1f} s")
 
         store = DuckDBStore(ws)

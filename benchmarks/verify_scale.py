@@ -17,15 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import Progress
-
-from benchmarks._ledger_fixture import make_workspace
+from benchmarks._ledger_fixture import make_workspace_with_progress
 from ledger.attest.dsse import parse_envelope
 from ledger.store.duckdb_store import DuckDBStore
 from ledger.store.verifier import _Checker, key_material
 
-err = Console(stderr=True)
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 
 
@@ -33,9 +29,7 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5_000
     with tempfile.TemporaryDirectory(prefix="ledger-verify-bench-") as tmp:
         root = Path(tmp) / "ws"
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("signing builds", total=n)
-            ws = make_workspace(root, n, progress=lambda k: bar.advance(task, k))
+        ws = make_workspace_with_progress(root, n)
         # the fixture's artifact digests are sha256("<name>:<i>"): these bytes are build 5's api.py
         artifact = root / "src" / "m5" / "api.py"
         artifact.parent.mkdir(parents=True)
