@@ -109,7 +109,9 @@ def confine(root: Path, rel: str, *, what: str = "path") -> Path:
 def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
     """An advisory ``flock`` on ``path`` (created if needed); blocks until acquired.
 
-    A shared (reader) lock on a read-only tree where the lock file cannot be created is
+    A caller that has to wait first leaves a ``<path>.wanted`` file: a holder that keeps the
+    lock across many steps (a long ingest) checks ``lock_wanted`` between them and lets go
+    early. A shared (reader) lock on a read-only tree where the lock file cannot be created is
     skipped: nobody can be writing there.
     """
     import errno
@@ -124,10 +126,31 @@ def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
             yield
             return
         raise
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            with contextlib.suppress(OSError):  # only a hint: in a read-only directory, just wait
+                os.close(os.open(_wanted(path), os.O_WRONLY | os.O_CREAT, 0o644))
+            fcntl.flock(fd, mode)
         yield
     finally:
         with contextlib.suppress(OSError):
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _wanted(lock: Path) -> str:
+    return f"{lock}.wanted"
+
+
+def lock_wanted(lock: Path) -> bool:
+    """Whether some process has had to wait for ``lock`` (see ``file_lock``)."""
+    return os.path.exists(_wanted(lock))
+
+
+def clear_lock_wanted(lock: Path) -> None:
+    """Take down the waiting hint; done while still holding ``lock``, just before letting go."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(_wanted(lock))

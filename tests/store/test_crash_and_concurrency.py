@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ledger.store.audit import audit
@@ -82,3 +83,46 @@ def test_two_ingest_processes_at_once_both_succeed(lw: LedgerWorkspace) -> None:
     store = lw.store()
     assert store.sql("SELECT count(*) FROM envelopes").rows == ((8,),)
     assert audit(store, lw.ws).ok
+
+
+READER = """
+import sys
+import time
+from pathlib import Path
+from ledger.store.duckdb_store import DuckDBStore
+from ledger.workspace import Workspace
+store = DuckDBStore(Workspace(Path(sys.argv[1])))
+print(store.sql("SELECT count(*) FROM envelopes").rows[0][0], flush=True)
+"""
+
+
+def test_a_waiting_reader_makes_a_long_ingest_let_go_between_batches(lw: LedgerWorkspace) -> None:
+    from ledger.fsutil import lock_wanted
+    from ledger.store.duckdb_store import _HeldWriter
+
+    store = lw.store()
+    with _HeldWriter(store) as held:
+        held.connection()
+        held.batch_written()
+        assert held.holding  # nobody waiting: the lock is kept for the next batch
+
+        reader = subprocess.Popen(
+            [sys.executable, "-c", READER, str(lw.root)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        for _ in range(200):
+            if lock_wanted(store.lock_path):
+                break
+            time.sleep(0.05)
+        assert lock_wanted(store.lock_path), "the reader left no hint that it waits"
+        assert reader.poll() is None  # blocked on the lock
+
+        held.batch_written()  # the end of the next batch: it lets go
+        assert not held.holding
+        out, err = reader.communicate(timeout=30)
+        assert (reader.returncode, out.strip()) == (0, "0"), err
+        assert not lock_wanted(store.lock_path)
