@@ -72,6 +72,15 @@ _MACROS = (
                         * (TRY_CAST(substr(m.z, 2, 2) AS INTEGER) * INTERVAL 1 HOUR
                            + TRY_CAST(substr(m.z, 5, 2) AS INTEGER) * INTERVAL 1 MINUTE) END
         END""",
+    # The same rule with a fast path for the form every ledger trajectory uses (UTC, six-digit
+    # fraction, 'T', 'Z', no escapes): one DFA match and a cast instead of a capturing regex and
+    # an offset shift, ~18 of the query's ~86 µs per 40-event build.
+    r"""CREATE OR REPLACE TEMP MACRO j_time(v) AS
+        CASE WHEN regexp_full_match(
+                      v, '"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z"')
+                  AND left(v, 5) <> '"0000'
+             THEN TRY_CAST(substr(v, 2, 10) || ' ' || substr(v, 13, 15) AS TIMESTAMP)
+             ELSE j_time_of(j_time_parts(v)) END""",
     # JSON whitespace a line may start with (only such lines pay for a trim)
     "CREATE OR REPLACE TEMP MACRO ws_led(s) AS left(s, 1) IN (' ', chr(9), chr(13))",
     "CREATE OR REPLACE TEMP MACRO ws_trim(s) AS trim(s, ' ' || chr(9) || chr(13))",
@@ -95,13 +104,12 @@ parsed AS (
 ),
 typed AS (
     SELECT b, idx, e, e.data AS d,
-           CASE WHEN e IS NULL THEN 'unparsable' ELSE coalesce(j_str(e.type), '') END AS type,
-           j_time_parts(e.time) AS tp
+           CASE WHEN e IS NULL THEN 'unparsable' ELSE coalesce(j_str(e.type), '') END AS type
     FROM parsed
 )
 SELECT b, idx,
        coalesce(j_int(e.seq), idx) AS seq,
-       j_time_of(tp) AS time,
+       j_time(e.time) AS time,
        type,
        j_int(d.turn) AS turn,
        CASE WHEN type IN ('tool_call', 'tool_result') THEN j_str(d.name) END AS tool,
