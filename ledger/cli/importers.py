@@ -29,6 +29,7 @@ FORMATS: dict[str, str] = {
     "inspect": "inspect_ai eval log (.eval ZIP or .json).",
     "openhands": "OpenHands event list (saved trajectory).",
     "otel-genai": "OpenTelemetry GenAI: OTLP/JSON trace export (gen_ai.* spans) or a GenAI message list.",
+    "codex": "OpenAI Codex CLI rollout JSONL (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl).",
 }
 
 

@@ -49,7 +49,15 @@ class Importer:
 
 def importers() -> dict[str, Importer]:
     """Every supported format by name, in the order ``auto`` tries them."""
-    from ledger.importers import claude_code, inspect_ai, mini_swe_agent, openhands, otel_genai, swe_agent
+    from ledger.importers import (
+        claude_code,
+        codex,
+        inspect_ai,
+        mini_swe_agent,
+        openhands,
+        otel_genai,
+        swe_agent,
+    )
 
     found = [
         claude_code.IMPORTER,
@@ -58,6 +66,7 @@ def importers() -> dict[str, Importer]:
         inspect_ai.IMPORTER,
         openhands.IMPORTER,
         otel_genai.IMPORTER,
+        codex.IMPORTER,
     ]
     return {imp.name: imp for imp in found}
 

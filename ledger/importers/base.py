@@ -355,6 +355,32 @@ def iter_json_lines(data: bytes) -> Iterator[tuple[int, Any, str | None]]:
         yield lineno, value, None
 
 
+def object_lines(data: bytes, sink: Sink, what: str) -> list[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` per JSON Lines record; a broken line or one holding another
+    JSON value is skipped with its reason (``what`` names the record a line should hold)."""
+    records: list[tuple[int, dict[str, Any]]] = []
+    for lineno, value, error in iter_json_lines(data):
+        if error is not None:
+            sink.skip(f"line {lineno}", f"{error}; expected one JSON {what}")
+        elif not isinstance(value, dict):
+            sink.skip(f"line {lineno}", f"a JSON {type(value).__name__}; expected a {what} object")
+        else:
+            records.append((lineno, value))
+    return records
+
+
+def head_values(data: bytes, count: int = 5, within: int = 50) -> list[Any]:
+    """The first ``count`` parseable values among the first ``within`` lines (and 64 KiB): what
+    a JSON Lines detector scores; broken lines are passed over, not counted."""
+    values: list[Any] = []
+    for lineno, value, error in iter_json_lines(data[:65536]):
+        if lineno > within or len(values) >= count:
+            break
+        if error is None:
+            values.append(value)
+    return values
+
+
 def text_of(content: Any) -> str:
     """Plain text of a message's content: a string, or the text parts of a block list."""
     if isinstance(content, str):

@@ -36,7 +36,7 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, iter_json_lines, key, lst, obj, str_or, text_of
+from ledger.importers.base import Sink, head_values, key, lst, obj, object_lines, str_or, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "claude-code"
@@ -79,14 +79,9 @@ def _is_server_result(block: Mapping[str, Any]) -> bool:
 
 def detect(data: bytes, filename: str) -> float:
     """High when the first parseable lines look like session records."""
-    seen = 0
+    values = head_values(data)
     hits = 0.0
-    for lineno, value, error in iter_json_lines(data[:65536]):
-        if lineno > 50 or seen >= 5:
-            break
-        if error is not None:
-            continue
-        seen += 1
+    for value in values:
         if not isinstance(value, dict):
             continue  # a stray line lowers the score; it does not veto the file
         message = value.get("message")
@@ -98,22 +93,10 @@ def detect(data: bytes, filename: str) -> float:
             or (key(value.get("type")) in META_TYPES and ("sessionId" in value or "snapshot" in value))
         ):
             hits += 0.8
-    if not seen:
+    if not values:
         return 0.0
-    base = hits / seen
+    base = hits / len(values)
     return min(1.0, base * (1.0 if filename.endswith(".jsonl") else 0.95))
-
-
-def _records(data: bytes, sink: Sink) -> list[tuple[int, dict[str, Any]]]:
-    records: list[tuple[int, dict[str, Any]]] = []
-    for lineno, value, error in iter_json_lines(data):
-        if error is not None:
-            sink.skip(f"line {lineno}", error + "; expected one JSON record")
-        elif not isinstance(value, dict):
-            sink.skip(f"line {lineno}", f"a JSON {type(value).__name__}; expected a record object")
-        else:
-            records.append((lineno, value))
-    return records
 
 
 def _is_prompt(rec: Mapping[str, Any]) -> bool:
@@ -575,7 +558,7 @@ class _Converter:
 
 def convert(data: bytes, filename: str, sink: Sink) -> None:
     sink.stats["lines"] = 0
-    records = _records(data, sink)
+    records = object_lines(data, sink, "record")
     sink.stats["lines"] = len(records) + sink.skipped_total
     if not records:
         raise ImportFormatError(
