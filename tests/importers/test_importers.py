@@ -306,6 +306,30 @@ CASES = [
         0,
         1,
     ),
+    # codex rollout-2026-01-02…-1111.jsonl: 14 lines. turn_context -> note; the user message (its
+    # user_message event a counted duplicate) -> model_request; reasoning + exec_command, then
+    # apply_patch, then the MCP call, then the assistant message (its agent_message event a
+    # duplicate) -> 4 model_response, 3 tool_call, 3 tool_result (paired); exec_command -> exec;
+    # apply_patch Add File -> file_write; the unknown line type -> skipped. More in test_codex.py.
+    (
+        "codex/rollout-2026-01-02T03-04-05-11111111-1111-4111-8111-111111111111.jsonl",
+        "codex",
+        {
+            "build_start": 1,
+            "note": 1,
+            "model_request": 1,
+            "model_response": 4,
+            "tool_call": 3,
+            "tool_result": 3,
+            "exec": 1,
+            "file_write": 1,
+            "build_end": 1,
+        },
+        3,
+        0,
+        0,
+        1,
+    ),
     # conversation.messages.json: system + user -> model_request; assistant (reasoning +
     # call_r) -> model_response + tool_call; tool answer -> model_request with tool_result
     # (paired); assistant text -> model_response; the last message has no parts -> skipped.
