@@ -238,6 +238,8 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "maximum nesting depth" in problem:  # the limit recent libyaml builds enforce can come first
+            problem = f"nested more than {MAX_YAML_DEPTH} levels deep"
         raise SpecError(f"malformed YAML frontmatter: {problem}", file=file, line=line) from None
     except RecursionError:
         raise SpecError("malformed YAML frontmatter: nested too deeply", file=file, line=2) from None
