@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -48,10 +49,16 @@ def emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+# Width of tables written to a pipe or file: rich's default of 80 columns cut paths and build
+# ids to "src/text…" there, and a provenance answer must not lose the name it is about.
+PIPE_WIDTH = 200
+
+
 def stdout_console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(highlight=False, width=PIPE_WIDTH if piped else None)
 
 
 def stderr_console() -> Console:

@@ -306,6 +306,9 @@ def impact(node: str, all_builds: bool, workspace_dir: Path | None, as_json: boo
     if as_json:
         emit_json([r.to_json() for r in rows])
         return
+    if not rows:
+        stderr_console().print(_no_impact(node, ws, tree_cache))
+        return
     table = Table(title=f"artifacts reached by {node}", title_justify="left")
     for col in ("artifact", "sha256", "build", "finished", "target", "status", "detail"):
         table.add_column(col)
@@ -321,6 +324,28 @@ def impact(node: str, all_builds: bool, workspace_dir: Path | None, as_json: boo
             r.detail,
         )
     stdout_console().print(table)
+
+
+def _no_impact(node: str, ws: Workspace, tree_cache: list[Any]) -> str:
+    """Why ``impact`` found nothing, and whether the name is a node of today's tree at all."""
+    from rich.markup import escape
+
+    from ledger.errors import LedgerError
+    from ledger.spec import load_tree
+
+    said = f"no ingested build's spec chain includes {escape(node)}"
+    base = node.split("(", 1)[0]
+    try:
+        tree = tree_cache[0] if tree_cache else load_tree(ws.root, strict=False)
+    except LedgerError:
+        return said
+    if any(name == base or name.startswith(base + "/") for name in tree.nodes):
+        return f"{said} (it is a node of today's spec tree: nothing built from it has been ingested)"
+    return (
+        f"{said}, and today's spec tree has no node of that name\n"
+        "  hint: names look like SPEC/area/node or SPEC/area/node(Section); "
+        "`ledger spec status` lists the tree's artifacts"
+    )
 
 
 def _parse_since(value: str | None) -> datetime | None:

@@ -100,6 +100,23 @@ def test_impact_reports_current_then_stale_after_the_spec_moves(fixture_ledger: 
     assert {r["hit"]["build_id"] for r in every} == {"b-slugify-1", "b-slugify-2"}
 
 
+def test_impact_with_no_match_says_whether_the_node_exists_today(fixture_ledger: Fixture) -> None:
+    root = str(fixture_ledger.lw.root)
+    typo = invoke(impact, "SPEC/textkit/romann", "-w", root)
+    assert typo.code == 0 and typo.stdout == ""
+    assert "no ingested build's spec chain includes SPEC/textkit/romann" in typo.stderr
+    assert "today's spec tree has no node of that name" in typo.stderr
+    assert "SPEC/area/node(Section)" in typo.stderr
+
+    (fixture_ledger.lw.root / "code-from-spec" / "textkit" / "fresh").mkdir()
+    (fixture_ledger.lw.root / "code-from-spec" / "textkit" / "fresh" / "_node.md").write_text(
+        "# SPEC/textkit/fresh\n\nNot built yet.\n"
+    )
+    unbuilt = invoke(impact, "SPEC/textkit/fresh", "-w", root)
+    assert "it is a node of today's spec tree: nothing built from it has been ingested" in unbuilt.stderr
+    assert json.loads(invoke(impact, "SPEC/textkit/romann", "-w", root, "--json").stdout) == []
+
+
 def test_impact_matches_by_prefix_and_qualifier(fixture_ledger: Fixture) -> None:
     store = fixture_ledger.lw.store()
     everything = {h.build_id for h in store.impacted("SPEC/textkit")}
