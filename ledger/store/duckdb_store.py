@@ -502,10 +502,8 @@ class _HeldWriter:
         """Count a committed batch; close (checkpoint, unlock) after enough of them, or at once
         when another process has been waiting for the lock."""
         self._batches += 1
-        wanted = lock_wanted(self.store.lock_path)
-        if self._batches >= BATCHES_PER_CHECKPOINT or wanted:
-            if wanted:
-                clear_lock_wanted(self.store.lock_path)
+        if self._batches >= BATCHES_PER_CHECKPOINT or lock_wanted(self.store.lock_path):
+            clear_lock_wanted(self.store.lock_path)  # whoever waits gets in as this closes
             self._stack.close()
             self._stack = contextlib.ExitStack()
             self._con = None
