@@ -23,7 +23,9 @@ blocks). Sub-agents write the same records (all ``isSidechain``) to ``agent-<id>
 
 ``parentUuid`` chains: when the session forked (a prompt edited or rewound), records on a
 branch the session left are flagged ``abandoned_branch``; sidechain (sub-agent) records are
-flagged ``sidechain``.
+flagged ``sidechain``. A ``compact_boundary`` has no ``parentUuid``: it continues its
+``logicalParentUuid``, or, when a preserved segment re-parented that message under the
+boundary's summary (``compactMetadata.preservedSegment``), the record written just before it.
 """
 
 from __future__ import annotations
@@ -125,18 +127,28 @@ def _abandoned(records: list[tuple[int, dict[str, Any]]]) -> set[str]:
     parent: dict[str, str | None] = {}
     prompts: set[str] = set()
     leaf: str | None = None
+    logical: list[tuple[str, str, str | None]] = []  # boundary, its logicalParentUuid, the record before it
+    before: str | None = None
     for _, rec in records:
         uid = rec.get("uuid")
         if not isinstance(uid, str) or rec.get("isSidechain"):
             continue
-        p = rec.get("parentUuid") or rec.get("logicalParentUuid")
-        parent[uid] = p if isinstance(p, str) else None
+        p, lp = rec.get("parentUuid"), rec.get("logicalParentUuid")
+        parent[uid] = p if isinstance(p, str) and p else None
+        if parent[uid] is None and isinstance(lp, str) and lp:
+            logical.append((uid, lp, before))
+        before = uid
         if rec.get("type") in ("user", "assistant"):
             leaf = uid
         if _is_prompt(rec):
             prompts.add(uid)
     if leaf is None:
         return set()
+    for uid, lp, prev in logical:
+        # A compaction that keeps a preserved segment re-parents the segment's tail (the logical
+        # parent) under the summary, below the boundary itself: the boundary then continues the
+        # record written just before it (claude-code-log dag_compact_after_rewind_preserved.jsonl).
+        parent[uid] = prev if _descends(lp, uid, parent) else lp
     main: set[str] = set()
     node: str | None = leaf
     while node is not None and node not in main:
@@ -166,6 +178,17 @@ def _abandoned(records: list[tuple[int, dict[str, Any]]]) -> set[str]:
             branch_of[item] = root
     left = {root for uid, root in branch_of.items() if root is not None and uid in prompts}
     return {uid for uid, root in branch_of.items() if root in left}
+
+
+def _descends(node: str | None, ancestor: str, parent: Mapping[str, str | None]) -> bool:
+    """Whether ``ancestor`` is on the parent chain from ``node`` up (``node`` itself included)."""
+    seen: set[str] = set()
+    while node is not None and node not in seen:
+        if node == ancestor:
+            return True
+        seen.add(node)
+        node = parent.get(node)
+    return False
 
 
 class _Converter:

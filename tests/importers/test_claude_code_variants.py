@@ -156,6 +156,57 @@ def test_a_rewound_prompt_is_still_flagged_as_an_abandoned_branch(tmp_path: Path
     assert sorted(set(flagged)) == ["a2", "r2", "u2"]
 
 
+@pytest.mark.parametrize("preserved", [False, True], ids=["plain", "preserved-segment"])
+def test_a_compaction_after_a_rewind_keeps_the_rewound_prompt_abandoned(
+    tmp_path: Path, preserved: bool
+) -> None:
+    # claude-code-log test/test_data/dag_compact_after_rewind.jsonl and
+    # dag_compact_after_rewind_preserved.jsonl: the prompt after "Ready" was rewound, then the
+    # session compacted. The boundary has no parentUuid; its logicalParentUuid names the last
+    # message before it (b2a2). A compaction that keeps a preserved segment writes that message
+    # again after the summary, re-parented under it - the boundary's logical parent then hangs
+    # below the boundary itself.
+    metadata: dict[str, Any] = {"trigger": "auto", "preTokens": 150000}
+    if preserved:
+        metadata["preservedSegment"] = {"headUuid": "b2a", "anchorUuid": "cs", "tailUuid": "b2a2"}
+    kept_answer = assistant("b2a2", "b2u2", 7, "msg_b2a2", [{"type": "text", "text": "Kept going"}])
+    records = [
+        user("u1", None, 0, [{"type": "text", "text": "Start"}]),
+        assistant("a1", "u1", 1, "msg_a1", [{"type": "text", "text": "Ready"}]),
+        user("b1u", "a1", 2, [{"type": "text", "text": "First attempt"}]),
+        assistant("b1a", "b1u", 3, "msg_b1a", [{"type": "text", "text": "First answer"}]),
+        user("b2u", "a1", 4, [{"type": "text", "text": "Second attempt"}]),
+        assistant("b2a", "b2u", 5, "msg_b2a", [{"type": "text", "text": "Second answer"}]),
+        user("b2u2", "b2a", 6, [{"type": "text", "text": "Keep going"}]),
+        *([] if preserved else [kept_answer]),
+        rec(
+            "system",
+            "cb",
+            None,
+            8,
+            subtype="compact_boundary",
+            content="Conversation compacted",
+            level="info",
+            logicalParentUuid="b2a2",
+            compactMetadata=metadata,
+        ),
+        user(
+            "cs",
+            "cb",
+            9,
+            [{"type": "text", "text": "This session is being continued…"}],
+            isCompactSummary=True,
+        ),
+        *([{**kept_answer, "parentUuid": "cs"}] if preserved else []),
+        user("p1u", "b2a2" if preserved else "cs", 10, [{"type": "text", "text": "After compaction"}]),
+        assistant("p1a", "p1u", 11, "msg_p1a", [{"type": "text", "text": "Final answer"}]),
+    ]
+    imported, events = run(tmp_path, records)
+    flagged = sorted({e["data"]["uuid"] for e in events if e["data"].get("abandoned_branch")})
+    assert flagged == ["b1a", "b1u"]
+    assert imported.stats["abandoned_branch_records"] == 2
+
+
 def test_a_failed_bash_command_still_ran_and_a_refused_one_did_not(tmp_path: Path) -> None:
     # A non-zero exit is an error result "Exit code N\n…" (toolUseResult "Error: Exit code N");
     # a refusal is an error too, without an exit code

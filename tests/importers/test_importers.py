@@ -110,6 +110,17 @@ CASES = [
         0,
         0,
     ),
+    # dag_compact_after_rewind_preserved.jsonl (claude-code-log): 6 user texts (one the compact
+    # summary), 5 assistant replies, the compact_boundary -> 1 note; b1u/b1a were rewound (below).
+    (
+        "claude-code/dag_compact_after_rewind_preserved.jsonl",
+        "claude-code",
+        {"build_start": 1, "model_request": 6, "model_response": 5, "note": 1, "build_end": 1},
+        0,
+        0,
+        0,
+        0,
+    ),
     # SWE-agent .traj (both): 5 trajectory steps, each -> model_request, model_response,
     # tool_call, exec, tool_result (paired by the history's call id or step-N); one `edit`
     # action -> 1 file_write.
@@ -471,6 +482,14 @@ def test_claude_abandoned_branch_is_flagged(store: ObjectStore) -> None:
     flagged = [e["data"].get("uuid") for e in _events(store, result) if e["data"].get("abandoned_branch")]  # type: ignore[union-attr]
     assert flagged == ["f3", "f4"]
     assert result.stats["abandoned_branch_records"] == 2
+
+
+def test_claude_branch_rewound_before_a_preserved_segment_compaction_is_flagged(store: ObjectStore) -> None:
+    # the boundary's logicalParentUuid (b2a2) was re-parented under the compact summary
+    result = _import(store, "claude-code/dag_compact_after_rewind_preserved.jsonl")
+    data = [e["data"] for e in _events(store, result)]
+    flagged = [d["uuid"] for d in data if isinstance(d, dict) and d.get("abandoned_branch")]
+    assert flagged == ["b1u", "b1a"]
 
 
 def test_models_seen_carry_provider_and_endpoint(store: ObjectStore) -> None:
