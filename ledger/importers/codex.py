@@ -33,15 +33,16 @@ and listed; ``record_type: state`` snapshots hold nothing and are counted in ``s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
 import re
 import shlex
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from ledger.digest import sha256_hex
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
 from ledger.importers.base import Sink, head_values, key, loads, lst, obj, object_lines, text_of
@@ -250,17 +251,17 @@ def _patch_files(patch: str) -> list[tuple[str, str, dict[str, Any]]]:
 
 def _digest(data: dict[str, Any], body: str) -> None:
     raw = body.encode("utf-8")
-    data["sha256"], data["size"] = hashlib.sha256(raw).hexdigest(), len(raw)
+    data["sha256"], data["size"] = sha256_hex(raw), len(raw)
 
 
+@dataclass(frozen=True)
 class _Call:
     """What a call's result needs to know of it: the command it runs, the patch it applies."""
 
-    def __init__(self, name: str, argv: list[str] | None, cwd: str | None, patch: str | None) -> None:
-        self.name = name
-        self.argv = argv
-        self.cwd = cwd
-        self.patch = patch
+    name: str
+    argv: list[str] | None
+    cwd: str | None
+    patch: str | None
 
 
 class _Converter:
