@@ -109,6 +109,22 @@ def test_markers_depend_on_the_build_salt() -> None:
         (f"cookie={FAKE_JWT};", "jwt"),
         (FAKE_PEM, "private_key"),
         ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow truncated output", "private_key"),
+        ("GOOGLE=" + "AIza" + "SyD3fakeFAKEfake0123456789abcdefghi", "google_api_key"),
+        ("glpat-" + "xK9fake0Fake1fake2FAKE", "gitlab_token"),
+        ("HF=hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567", "huggingface_token"),
+        ("stripe.api_key = " + "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "stripe_key"),
+        ("//registry.npmjs.org/:_authToken=npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "npm_token"),
+        ("password = pypi-AgEIcHlwaS5vcmc" + "CJDk3ZmFrZS1mYWtlLWZha2UtZmFrZS1mYWtlLWZha2Uy" * 2, "pypi_token"),
+        ("SENDGRID=SG." + "aBcDeFgHiJkLmNoPqRsTuV" + ".wXyZ0123456789aBcDeFgHiJkLmNoPqRsTuVwXyZ012", "sendgrid_key"),
+        ("DO=dop_v1_" + "0123456789abcdef" * 4, "digitalocean_token"),
+        ("DefaultEndpointsProtocol=https;AccountName=x;AccountKey=" + "c2VjcmV0LWZha2Uta2V5" * 4 + "==;", "azure_key"),
+        ("psql postgresql://app:s3cr3t-Pa55@db.internal:5432/app", "url_password"),
+        ("pip install --index-url https://__token__:hunter2@pypi.example.org/simple x", "url_password"),
+        ("export DB_PASSWORD=Tr0ub4dor3x", "secret_assignment"),
+        ("client_secret: 9f8e7d6c5b4a3928", "secret_assignment"),
+        ('{"api_key": "YWJjZGVmZ2hpamtsbW5vcDEyMw=="}', "secret_assignment"),
+        ('tool said "{\\"password\\": \\"abc12345\\"}"', "secret_assignment"),
+        ("ANTHROPIC_API_KEY=" + FAKE_ANTHROPIC_KEY, "anthropic_key"),  # the provider's kind wins
     ],
 )
 def test_each_key_format_is_detected(text: str, kind: str) -> None:
@@ -129,6 +145,15 @@ def test_each_key_format_is_detected(text: str, kind: str) -> None:
         "import sklearn; sk-learn-is-not-a-key-at-all",
         "the bearer of bad news",
         "password: str = field(default='')",
+        "password = os.environ['DB_PASSWORD1']",
+        "SECRET_KEY = get_secret_key(settings)",
+        "max_tokens: 8192, input_tokens=1234567890, next_token: 42",
+        "dsn = f'postgresql://{user}:{password}@{host}/db'",
+        "url: postgres://app:${DB_PASSWORD}@db:5432/app and mysql://root:%(pw)s@localhost",
+        "git clone https://github.com/org/repo.git; ssh://git@github.com:22/org/repo",
+        "see http://localhost:8080/a@b and mailto:me@example.com",
+        "token = tokenizer.encode(text)",
+        "the secret: to everything is patience",
     ],
 )
 def test_source_code_is_left_alone(text: str) -> None:
@@ -225,3 +250,41 @@ def test_key_shapes_are_removed_in_any_surrounding_text(before: str, after: str)
     header = f"{before}Authorization: Bearer {FAKE_BEARER}{after}"
     result = redactor.redact_data({"h": [header, {"authorization": FAKE_BEARER}]})
     assert FAKE_BEARER not in json.dumps(result.data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token=" * 20_000,
+        "token:" * 20_000,
+        'token\\":' * 20_000,
+        "a_token=x1/" * 10_000,
+        "ab://uu:" * 15_000,
+        "ab://u:" + "p" * 100_000,
+        "password" * 12_000 + "=",
+        "x-" * 50_000 + "token",
+        "AccountKey=" * 10_000,
+    ],
+    ids=lambda t: repr(t[:12]),
+)
+def test_hostile_text_is_scanned_in_linear_time(text: str) -> None:
+    """A transcript is untrusted input: the patterns must not backtrack quadratically. Each of
+    these took ~0.1 s; before ':' and '=' ended a value, 'token=' * 20000 took 25 s."""
+    import time
+
+    redactor = Redactor([], environ={})
+    started = time.perf_counter()
+    redactor.redact_text(text)
+    redactor.redact_bytes(text.encode())
+    assert time.perf_counter() - started < 5
+
+
+def test_an_env_value_keeps_its_name_when_a_pattern_also_finds_it() -> None:
+    """`token=<value of DEMO_DB_PASSWORD>` is found by the assignment rule first (it starts
+    earlier); the marker still says which variable leaked."""
+    redactor = Redactor(["DEMO_DB_PASSWORD"], environ={"DEMO_DB_PASSWORD": FAKE_ENV_VALUE})
+    out, found = redactor.redact_text(f"echo token={FAKE_ENV_VALUE}")
+    assert [f.kind for f in found] == ["env.DEMO_DB_PASSWORD"]
+    assert FAKE_ENV_VALUE not in out
+    out_b, found_b = redactor.redact_bytes(f"echo token={FAKE_ENV_VALUE}".encode())
+    assert out_b == out.encode() and [f.kind for f in found_b] == ["env.DEMO_DB_PASSWORD"]
