@@ -317,6 +317,33 @@ def _short(digest: str) -> str:
     return digest[:12] + "…"
 
 
+def _finished(v: VerifiedStatement) -> str:
+    """When a provenance's build finished (ISO 8601; "" when it does not say), for ordering."""
+    p = v.statement.provenance
+    return p.finished_on.isoformat() if p and p.finished_on else ""
+
+
+def _built_as_other_bytes(name: str, evidence: Evidence) -> str | None:
+    """When a trusted provenance's subject has this path but other bytes: which build (the
+    latest to finish) made it, as what, for a failure reason; None when no build names it."""
+    builds = [
+        (v, s.sha256)
+        for v in evidence.statements
+        if v.statement.predicate_type == PROVENANCE_TYPE and v.statement.provenance
+        for s in v.statement.subjects
+        if s.name == name and s.sha256
+    ]
+    if not builds:
+        return None
+    latest, sha = max(builds, key=lambda item: (_finished(item[0]), item[0].where))
+    assert latest.statement.provenance is not None
+    more = f" (and {len(builds) - 1} earlier build(s))" if len(builds) > 1 else ""
+    return (
+        f"{name} was built by {latest.statement.provenance.build_id} as sha256:{_short(sha)} "
+        f"({latest.where}){more}: these bytes differ, so the file changed after its build"
+    )
+
+
 def _signed(
     ctx_digest: str, name: str, evidence: Evidence
 ) -> tuple[LevelOutcome, VerifiedStatement | None, list[str]]:
@@ -328,7 +355,11 @@ def _signed(
         why = f"no provenance from a trusted signer names sha256:{_short(ctx_digest)}"
         if naming:
             why += f" (only {naming[0].statement.predicate_type} at {naming[0].where})"
-        if evidence.rejected:
+        built = _built_as_other_bytes(name, evidence)
+        if built is not None:
+            # the forensic answer: this path was built, and these are not the bytes that were
+            why += f"; {built}"
+        elif evidence.rejected:
             first = evidence.rejected[0]
             why += f"; {len(evidence.rejected)} envelope(s) rejected, first {first.where}: {first.reason}"
         return LevelOutcome(Level.SIGNED, Status.FAILED, why), None, notes
@@ -348,17 +379,12 @@ def _signed(
                 None,
                 notes,
             )
-
-    def finished(v: VerifiedStatement) -> str:
-        p = v.statement.provenance
-        return p.finished_on.isoformat() if p and p.finished_on else ""
-
-    chosen = max(provs, key=lambda v: (finished(v), v.where))
+    chosen = max(provs, key=lambda v: (_finished(v), v.where))
     assert chosen.statement.provenance is not None
     if len(provs) > 1:
         notes.append(
             f"{len(provs)} builds produced this digest; using the newest, "
-            f"{chosen.statement.provenance.build_id} (finished {finished(chosen)})"
+            f"{chosen.statement.provenance.build_id} (finished {_finished(chosen)})"
         )
     subject_names = {s.name for s in chosen.statement.subjects if s.sha256 == ctx_digest}
     if name not in subject_names:

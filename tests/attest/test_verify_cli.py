@@ -149,6 +149,22 @@ def test_tampering_is_not_signed(
     assert "NOT MET" in result.stdout
 
 
+def test_a_changed_artifact_is_told_apart_from_one_never_built(ws: Workspace, run_ledger: Run) -> None:
+    """The forensic answer to a failed SIGNED: which build made this path, and as what bytes."""
+    built = sha256_hex(ws.artifact.read_bytes())
+    tamper_artifact(ws)
+
+    result = verify(run_ledger, ws, str(ws.artifact))
+
+    assert result.exit_code == 1
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert (
+        f"internal/cache/cache.go was built by b-0001 as sha256:{built[:12]}… "
+        "(attestations/b-0001.intoto.jsonl:1): these bytes differ, so the file changed after its build"
+    ) in line
+    assert "rejected" not in line
+
+
 def test_payload_tampering_never_reaches_the_statement_reader(ws: Workspace, run_ledger: Run) -> None:
     """A broken signature over garbage must be a verdict, not a parse error of the garbage."""
     envs = lines(ws.envelope_file())
