@@ -139,7 +139,7 @@ def import_bytes(
     tmp = store.root / "tmp" / f"import.{uuid.uuid4().hex}.jsonl"
 
     def factory(event_clock: Callable[[], datetime]) -> TrajectoryWriter:
-        return TrajectoryWriter(tmp, redactor, event_clock, store=store)
+        return TrajectoryWriter(tmp, redactor, event_clock, store=store, replayable=False)
 
     sink = Sink(factory, source, (clock or utc_now)())
     try:

@@ -14,6 +14,7 @@ secret; text around it (``Authorization: Bearer``) is kept. Values under sensiti
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import hashlib
 import hmac
@@ -109,6 +110,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?=[^\s\\\"',;:=]*[0-9])[^\s\\\"',;:=]{8,}={0,2})",
     ),
 )
+
+# Patterns that guess from context rather than recognise a format; see Redactor.exact_only.
+HEURISTIC_KINDS = frozenset({"url_password", "secret_assignment"})
+# Events whose content a replay serves back to the tools: written without the heuristics.
+REPLAYED_EVENT_TYPES = frozenset({"model_response"})
 
 # JSON keys (lower-cased) whose string value is a credential as a whole, and the kind recorded.
 SENSITIVE_HEADERS: Mapping[str, str] = {
@@ -237,19 +243,17 @@ class Redactor:
         """Configured variables whose values were too short to redact (record them)."""
         self._literal_kind = literals
         self._literal_kind_b = {v.encode("utf-8"): k for v, k in literals.items()}
-        alternatives = [source for _, source in _PATTERNS]
+        alternatives: list[str] = []
+        alternatives_b: list[bytes] = []
         if literals:
             ordered = sorted(literals, key=lambda v: (-len(v), v))
-            alternatives.insert(0, "(?P<env>" + "|".join(re.escape(v) for v in ordered) + ")")
-            ordered_b = [v.encode("utf-8") for v in ordered]
-            env_b = b"(?P<env>" + b"|".join(re.escape(v) for v in ordered_b) + b")"
-        else:
-            env_b = b""
-        self._re = re.compile("|".join(alternatives))
-        bytes_alts = [source.encode("ascii") for _, source in _PATTERNS]
-        if env_b:
-            bytes_alts.insert(0, env_b)
-        self._re_b = re.compile(b"|".join(bytes_alts))
+            alternatives.append("(?P<env>" + "|".join(re.escape(v) for v in ordered) + ")")
+            values_b = b"|".join(re.escape(v.encode("utf-8")) for v in ordered)
+            alternatives_b.append(b"(?P<env>" + values_b + b")")
+        self._re, self._re_b = _compiled(alternatives, alternatives_b, _PATTERNS)
+        exact = tuple((kind, rx) for kind, rx in _PATTERNS if kind not in HEURISTIC_KINDS)
+        self._exact_re, self._exact_re_b = _compiled(alternatives, alternatives_b, exact)
+        self._heuristics = True
         self._hmac_cache: dict[bytes, str] = {}
         triggers = (*_TRIGGERS, *(re.escape(v) for v in literals))
         self._triggers = tuple(re.compile(t) for t in triggers)
@@ -279,7 +283,7 @@ class Redactor:
             lowered = text.lower()
             if any(t in lowered for t in _TRIGGERS_LOWER):
                 return True
-        if ":" not in text and "=" not in text:
+        if not self._heuristics or (":" not in text and "=" not in text):
             return False
         lowered = text.lower() if lowered is None else lowered
         return any(word in lowered and rx.search(lowered) is not None for word, rx in _CONTEXT_STR)
@@ -290,9 +294,22 @@ class Redactor:
         lowered = data.lower()
         if any(t in lowered for t in self._triggers_lower_b):
             return True
-        if b":" not in data and b"=" not in data:
+        if not self._heuristics or (b":" not in data and b"=" not in data):
             return False
         return any(word in lowered and rx.search(lowered) is not None for word, rx in _CONTEXT_BYTES)
+
+    def exact_only(self) -> Redactor:
+        """This redactor (same salt and markers) without the heuristic patterns: env values,
+        provider key formats and sensitive JSON keys only.
+
+        For what a replay feeds back into the tools (``model_response``): a false positive of
+        ``url_password`` or ``secret_assignment`` in generated code (a test's
+        ``password="hunter2x"``) would be replayed as its marker and break REPRODUCED.
+        """
+        view = copy.copy(self)  # shares the HMAC cache: equal secrets, equal markers
+        view._re, view._re_b = self._exact_re, self._exact_re_b
+        view._heuristics = False
+        return view
 
     def marker(self, kind: str, secret: str | bytes) -> str:
         raw = secret.encode("utf-8") if isinstance(secret, str) else secret
@@ -422,6 +439,15 @@ class Redactor:
         marker = self.marker(kind, credential)
         found.append(Finding(path, kind, marker))
         return scheme + marker
+
+
+def _compiled(
+    first: list[str], first_b: list[bytes], patterns: tuple[tuple[str, str], ...]
+) -> tuple[re.Pattern[str], re.Pattern[bytes]]:
+    """One expression (str and bytes) of the env values ``first`` and then ``patterns``."""
+    text = re.compile("|".join([*first, *(rx for _, rx in patterns)]))
+    data = re.compile(b"|".join([*first_b, *(rx.encode("ascii") for _, rx in patterns)]))
+    return text, data
 
 
 def _is_secret_env_name(name: str) -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.digest import canonical_json, sha256_hex
 from ledger.errors import CheckFailed
 from ledger.trajectory.events import EVENT_TYPES, GENESIS, Event, EventType, format_time, utc_now
-from ledger.trajectory.redact import Redactor
+from ledger.trajectory.redact import REPLAYED_EVENT_TYPES, Redactor
 
 if TYPE_CHECKING:
     from ledger.objects import ObjectStore
@@ -45,7 +45,8 @@ class TrajectoryWriter:
 
     With ``store``, ``close()`` moves the finished file into the object store.
     ``fsync=True`` syncs after every event (survives power loss, costs ~ms per event);
-    by default the file is synced once, on close.
+    by default the file is synced once, on close. ``replayable=False`` (imported transcripts)
+    applies the heuristic redaction rules to ``model_response`` events too.
     """
 
     def __init__(
@@ -56,11 +57,15 @@ class TrajectoryWriter:
         *,
         store: ObjectStore | None = None,
         fsync: bool = False,
+        replayable: bool = True,
     ) -> None:
         if not isinstance(redactor, Redactor):
             raise TypeError("TrajectoryWriter needs a Redactor; trajectories are never unredacted")
         self.path = Path(path)
         self._redactor = redactor
+        # What a replay serves back to the tools is redacted without guessing (Redactor.exact_only);
+        # an imported transcript is never replayed, so all of it gets every rule.
+        self._replayed_redactor = redactor.exact_only() if replayable else redactor
         self._clock = clock or utc_now
         self._store = store
         self._fsync = fsync
@@ -92,7 +97,8 @@ class TrajectoryWriter:
             raise ValueError(f"unknown event type {type!r}; expected one of {sorted(EVENT_TYPES)}")
         if type == EventType.REDACTION:
             raise ValueError("redaction events are written by the writer itself, not emitted")
-        redacted = self._redactor.redact_data(data)
+        redactor = self._replayed_redactor if type in REPLAYED_EVENT_TYPES else self._redactor
+        redacted = redactor.redact_data(data)
         with self._lock:
             event = self._append(type, redacted.data)
             if redacted.findings:

@@ -288,3 +288,34 @@ def test_an_env_value_keeps_its_name_when_a_pattern_also_finds_it() -> None:
     assert FAKE_ENV_VALUE not in out
     out_b, found_b = redactor.redact_bytes(f"echo token={FAKE_ENV_VALUE}".encode())
     assert out_b == out.encode() and [f.kind for f in found_b] == ["env.DEMO_DB_PASSWORD"]
+
+
+def test_model_responses_are_redacted_without_guessing_so_replay_feeds_back_the_same_code(
+    tmp_path: Path, redactor: Redactor
+) -> None:
+    """A replay serves recorded model responses back to the tools: a fake credential in
+    generated test code must stay as written, or the replayed file would hold a marker. Tool
+    output gets every rule, and known secrets go from model responses too."""
+    code = 'def test_login():\n    client.login(password="hunter2x9", dsn="postgresql://u:pw1@db/app")\n'
+    path = tmp_path / "t.jsonl"
+    with TrajectoryWriter(path, redactor) as w:
+        response = w.emit("model_response", {"response": {"content": [{"type": "text", "text": code}]}})
+        leaked = w.emit("model_response", {"response": {"content": [{"type": "text", "text": FAKE_ENV_VALUE}]}})
+        result = w.emit("tool_result", {"name": "run_command", "output": code})
+        w.close()
+
+    assert response.data["response"]["content"][0]["text"] == code
+    assert FAKE_ENV_VALUE not in json.dumps(leaked.data)
+    output = result.data["output"]
+    assert "hunter2x9" not in output and "pw1@" not in output
+    assert "[REDACTED:secret_assignment:" in output and "[REDACTED:url_password:" in output
+
+
+def test_an_imported_transcript_gets_every_rule_in_model_responses_too(tmp_path: Path, redactor: Redactor) -> None:
+    """An imported transcript is never replayed, so nothing argues for keeping a guessed secret."""
+    path = tmp_path / "t.jsonl"
+    with TrajectoryWriter(path, redactor, replayable=False) as w:
+        event = w.emit("model_response", {"text": "export DB_PASSWORD=Tr0ub4dor3x"})
+        w.close()
+
+    assert event.data["text"].startswith("export DB_PASSWORD=[REDACTED:secret_assignment:")
