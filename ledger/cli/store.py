@@ -237,7 +237,9 @@ def _member_texts(ws: Workspace, builds: Iterator[BuildRecord]) -> dict[str, str
 def trace(target: str, with_text: bool, workspace_dir: Path | None, as_json: bool) -> None:
     """Which build(s) produced these exact bytes: recipe, model, spec chain, tests, signer.
 
-    TARGET is a file (hashed) or a SHA-256 digest. Exit 1 if no build in the ledger made it.
+    TARGET is a file (hashed) or a SHA-256 digest. Exit 1 if no build in the ledger made it;
+    for a file whose path a build did make, as other bytes, the error names that build (the
+    file changed after it) and `--json` lists them under "path_built_as".
     """
     from ledger.errors import CheckFailed
 
@@ -248,6 +250,9 @@ def trace(target: str, with_text: bool, workspace_dir: Path | None, as_json: boo
     with store.session():  # one connection for the builds and the approvals
         result = store.trace(digest, query=target)
         pool = ledger_approvals(store)
+        # a file no build made: did a build make this path, as other bytes?
+        path_name = _workspace_name(ws.root, Path(target)) if Path(target).is_file() else None
+        earlier = store.builds_of_path(path_name) if path_name and not result.builds else []
     texts = _member_texts(ws, iter(result.builds)) if with_text else {}
     approved: dict[str, list[Approval]] = {b.build_id: [] for b in result.builds}
     if pool:
@@ -260,15 +265,31 @@ def trace(target: str, with_text: bool, workspace_dir: Path | None, as_json: boo
             entry["approvals"] = [a.to_json() for a in approved[entry["build_id"]]]
         if with_text:
             data["texts"] = texts
+        if earlier:
+            data["path_built_as"] = [e.to_json() for e in earlier]
         emit_json(data)
     else:
         for b in result.builds:
             _render_build(b, texts=texts, approvals=approved[b.build_id])
     if not result.builds:
+        if earlier:
+            last = earlier[0]
+            when = f", finished {last.finished_on:%Y-%m-%d %H:%MZ}" if last.finished_on else ""
+            raise CheckFailed(
+                f"no build in the ledger produced sha256:{digest}; {path_name} was built as "
+                f"sha256:{last.sha256[:12]}… by {last.build_id}{when}, so the file changed after its build",
+                hint=f"`ledger trace {last.sha256}` shows that build and what it was made from",
+            )
         raise CheckFailed(
             f"no build in the ledger produced sha256:{digest}",
             hint="run `ledger ingest` if the attestation exists but was not ingested",
         )
+
+
+def _workspace_name(root: Path, path: Path) -> str:
+    """A file's name as provenance subjects give it: relative to the workspace, '/'-separated."""
+    real, base = path.resolve(), root.resolve()
+    return real.relative_to(base).as_posix() if base in real.parents else path.as_posix()
 
 
 @click.command("impact")

@@ -27,6 +27,7 @@ from ledger.store.model import (
     ImpactHit,
     LogEntry,
     MemberInfo,
+    PathBuild,
     SqlResult,
     SubjectInfo,
     TestInfo,
@@ -35,6 +36,7 @@ from ledger.store.model import (
 )
 from ledger.store.queries import (
     BUILD_COLUMNS,
+    PATH_BUILDS_SQL,
     READ_ONLY_TYPES,
     BuildNotFound,
     ReadOnlyQuery,
@@ -73,6 +75,11 @@ class DuckDBQueries:
             builds = [_build_record(con, self.workspace, b) for b in ids]
         builds.sort(key=lambda b: (b.finished_on or datetime.min, b.build_id), reverse=True)
         return TraceResult(query or sha256, sha256, tuple(builds))
+
+    def builds_of_path(self, name: str, *, limit: int = 5) -> list[PathBuild]:
+        with self.reader() as con:
+            rows = con.execute(PATH_BUILDS_SQL, [name, limit]).fetchall()
+        return [PathBuild(*r) for r in rows]
 
     def impacted(self, node: str) -> list[ImpactHit]:
         where, params = member_match(node)

@@ -20,6 +20,7 @@ from ledger.store.model import (
     ImpactHit,
     IngestReport,
     LogEntry,
+    PathBuild,
     SqlResult,
     TraceResult,
 )
@@ -42,6 +43,10 @@ class Store(Protocol):
         ...
 
     def trace(self, sha256: str, *, query: str | None = None) -> TraceResult: ...
+
+    def builds_of_path(self, name: str, *, limit: int = 5) -> list[PathBuild]:
+        """Builds whose provenance names ``name`` (workspace-relative) as a subject, newest first."""
+        ...
 
     def impacted(self, node: str) -> list[ImpactHit]: ...
 

@@ -52,6 +52,15 @@ class SubjectInfo(_Json):
 
 
 @dataclasses.dataclass(frozen=True)
+class PathBuild(_Json):
+    """A build whose provenance names this path as a subject, and the bytes it attested."""
+
+    build_id: str
+    sha256: str
+    finished_on: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
 class MemberInfo(_Json):
     position: int
     label: str

@@ -24,6 +24,7 @@ from ledger.store.model import (
     ImpactHit,
     LogEntry,
     MemberInfo,
+    PathBuild,
     SqlResult,
     SubjectInfo,
     TestInfo,
@@ -32,6 +33,7 @@ from ledger.store.model import (
 )
 from ledger.store.queries import (
     BUILD_COLUMNS,
+    PATH_BUILDS_SQL,
     BuildNotFound,
     ReadOnlyQuery,
     impact_hits,
@@ -72,6 +74,10 @@ class PostgresQueries:
         builds = [self._build_record(b) for b in ids]
         builds.sort(key=lambda b: (b.finished_on or datetime.min, b.build_id), reverse=True)
         return TraceResult(query or sha256, sha256, tuple(builds))
+
+    def builds_of_path(self, name: str, *, limit: int = 5) -> list[PathBuild]:
+        rows = self.con.execute(q(PATH_BUILDS_SQL), (name, limit)).fetchall()
+        return [PathBuild(*r) for r in rows]
 
     def impacted(self, node: str) -> list[ImpactHit]:
         where, params = member_match(node)

@@ -93,6 +93,17 @@ def log_filter(
     return ("WHERE " + " AND ".join(conds) if conds else ""), params
 
 
+# The builds that attested a path, newest first: what `trace` shows when a file's bytes match
+# no build (it changed after its build). No index on subjects.name: this runs on a miss only.
+PATH_BUILDS_SQL = """
+SELECT s.build_id, s.sha256, b.finished_on
+FROM subjects s JOIN builds b USING (build_id)
+WHERE s.name = ? AND s.sha256 IS NOT NULL
+ORDER BY b.finished_on DESC NULLS LAST, s.build_id DESC
+LIMIT ?
+"""
+
+
 def impact_sql(where: str, *, collate: str = "") -> str:
     """``ledger impact``: artifacts whose chain matches ``where`` (``member_match``), each with
     the members that matched and whether it is the newest build of its path. ``collate``

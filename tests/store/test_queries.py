@@ -226,3 +226,32 @@ def test_export_writes_one_parquet_file_per_table(fixture_ledger: Fixture, tmp_p
     assert written["builds"] == 4 and written["events"] == 24
     assert pq.read_table(out / "subjects.parquet").num_rows == 4
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.parquet" for name in written)
+
+
+def test_trace_of_a_file_changed_after_its_build_names_the_build_that_made_the_path(
+    fixture_ledger: Fixture,
+) -> None:
+    """Incident forensics: 'no build made these bytes' is half an answer when a build made this
+    file as other bytes. Both backends answer, newest build first."""
+    lw = fixture_ledger.lw
+    store = lw.store()
+    [built] = store.trace(fixture_ledger.slugify_new).builds
+    [name] = [s.name for s in built.subjects if s.name]
+    changed = lw.root / name
+    changed.parent.mkdir(parents=True, exist_ok=True)
+    changed.write_bytes(b"def slugify(): return 'patched in production'\n")
+
+    assert [(b.build_id, b.sha256) for b in store.builds_of_path(name)] == [
+        ("b-slugify-2", fixture_ledger.slugify_new),
+        ("b-slugify-1", fixture_ledger.slugify_old),
+    ]
+    cli = invoke(trace, str(changed), "--workspace", str(lw.root))
+    assert cli.code == 1
+    assert (
+        f"{name} was built as sha256:{fixture_ledger.slugify_new[:12]}… by b-slugify-2" in cli.stderr
+        and "so the file changed after its build" in cli.stderr
+        and f"`ledger trace {fixture_ledger.slugify_new}` shows that build" in cli.stderr
+    )
+    as_json = json.loads(invoke(trace, str(changed), "--workspace", str(lw.root), "--json").stdout)
+    assert as_json["builds"] == []
+    assert [e["build_id"] for e in as_json["path_built_as"]] == ["b-slugify-2", "b-slugify-1"]
