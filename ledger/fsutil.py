@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -109,10 +110,11 @@ def confine(root: Path, rel: str, *, what: str = "path") -> Path:
 def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
     """An advisory ``flock`` on ``path`` (created if needed); blocks until acquired.
 
-    A caller that has to wait first leaves a ``<path>.wanted`` file: a holder that keeps the
-    lock across many steps (a long ingest) checks ``lock_wanted`` between them and lets go
-    early. A shared (reader) lock on a read-only tree where the lock file cannot be created is
-    skipped: nobody can be writing there.
+    A caller that has to wait first leaves a ``<path>.wanted.<pid>.<thread>`` file, and takes it
+    down once it holds the lock: a holder that keeps the lock across many steps (a long ingest)
+    checks ``lock_wanted`` between them and lets go early. A hint whose process died is
+    ignored, so none outlives its waiter. A shared (reader) lock on a read-only tree where the
+    lock file cannot be created is skipped: nobody can be writing there.
     """
     import errno
     import fcntl
@@ -131,9 +133,14 @@ def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
         try:
             fcntl.flock(fd, mode | fcntl.LOCK_NB)
         except BlockingIOError:
+            hint = f"{path}{_WANTED}{os.getpid()}.{threading.get_ident()}"
             with contextlib.suppress(OSError):  # only a hint: in a read-only directory, just wait
-                os.close(os.open(_wanted(path), os.O_WRONLY | os.O_CREAT, 0o644))
-            fcntl.flock(fd, mode)
+                os.close(os.open(hint, os.O_WRONLY | os.O_CREAT, 0o644))
+            try:
+                fcntl.flock(fd, mode)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(hint)
         yield
     finally:
         with contextlib.suppress(OSError):
@@ -141,16 +148,32 @@ def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
         os.close(fd)
 
 
-def _wanted(lock: Path) -> str:
-    return f"{lock}.wanted"
+_WANTED = ".wanted."
 
 
 def lock_wanted(lock: Path) -> bool:
-    """Whether some process has had to wait for ``lock`` (see ``file_lock``)."""
-    return os.path.exists(_wanted(lock))
+    """Whether a live process is waiting for ``lock`` (see ``file_lock``); hints that dead
+    processes left are removed on the way."""
+    prefix = lock.name + _WANTED
+    try:
+        names = [n for n in os.listdir(lock.parent) if n.startswith(prefix)]
+    except OSError:
+        return False
+    for name in names:
+        pid = name[len(prefix) :].split(".")[0]
+        if pid.isdigit() and process_alive(int(pid)):
+            return True
+        with contextlib.suppress(OSError):
+            os.unlink(lock.parent / name)
+    return False
 
 
-def clear_lock_wanted(lock: Path) -> None:
-    """Take down the waiting hint; done while still holding ``lock``, just before letting go."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(_wanted(lock))
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (it may belong to another user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

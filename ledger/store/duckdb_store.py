@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.errors import StoreError
-from ledger.fsutil import clear_lock_wanted, file_lock, fsync_dir, lock_wanted
+from ledger.fsutil import file_lock, fsync_dir, lock_wanted
 from ledger.store import schema
 from ledger.store.duckdb_queries import DuckDBQueries, run, scalar
 from ledger.store.model import (
@@ -503,7 +503,6 @@ class _HeldWriter:
         when another process has been waiting for the lock."""
         self._batches += 1
         if self._batches >= BATCHES_PER_CHECKPOINT or lock_wanted(self.store.lock_path):
-            clear_lock_wanted(self.store.lock_path)  # whoever waits gets in as this closes
             self._stack.close()
             self._stack = contextlib.ExitStack()
             self._con = None

@@ -22,7 +22,7 @@ from ledger.attest.dsse import PAYLOAD_TYPE, Envelope, parse_envelope
 from ledger.attest.statement import PROVENANCE_TYPE
 from ledger.digest import sha256_hex
 from ledger.errors import InputError, LedgerError
-from ledger.fsutil import read_whole
+from ledger.fsutil import process_alive, read_whole
 from ledger.gcpause import gc_paused
 from ledger.safeparse import NOT_COMPACT, loads_unambiguous, sorted_compact_loads
 from ledger.store import schema
@@ -531,19 +531,9 @@ def _spill_dir(scratch: Path | None) -> tempfile.TemporaryDirectory[str]:
     scratch.mkdir(parents=True, exist_ok=True)
     for stale in scratch.glob("chunks-*-*"):
         pid = stale.name.split("-")[1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     return tempfile.TemporaryDirectory(prefix=f"chunks-{os.getpid()}-", dir=scratch)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def collect_files(root: Path, paths: Sequence[Path]) -> list[AttestationFile]:

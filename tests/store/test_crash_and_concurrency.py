@@ -126,3 +126,35 @@ def test_a_waiting_reader_makes_a_long_ingest_let_go_between_batches(lw: LedgerW
         out, err = reader.communicate(timeout=30)
         assert (reader.returncode, out.strip()) == (0, "0"), err
         assert not lock_wanted(store.lock_path)
+
+
+def test_a_waiting_hint_goes_with_its_waiter(tmp_path: Path) -> None:
+    """A hint names its process: one left by a process that died is ignored (and removed), and
+    a waiter that gets the lock takes its own hint down, so no later ingest lets go for nobody."""
+    import threading
+
+    from ledger.fsutil import file_lock, lock_wanted
+
+    lock = tmp_path / "ledger.lock"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"ledger.lock.wanted.{int(dead.stdout)}.1"
+    stale.touch()
+    assert not lock_wanted(lock) and not stale.exists()
+
+    got_in = threading.Event()
+
+    def wait_for_the_lock() -> None:
+        with file_lock(lock):
+            got_in.set()
+
+    with file_lock(lock):
+        waiter = threading.Thread(target=wait_for_the_lock)
+        waiter.start()
+        for _ in range(200):
+            if lock_wanted(lock):
+                break
+            time.sleep(0.01)
+        assert lock_wanted(lock)
+    waiter.join(timeout=10)
+    assert got_in.is_set() and not lock_wanted(lock)
+    assert not list(tmp_path.glob("ledger.lock.wanted*"))
