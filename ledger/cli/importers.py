@@ -30,6 +30,7 @@ FORMATS: dict[str, str] = {
     "openhands": "OpenHands event list (saved trajectory).",
     "otel-genai": "OpenTelemetry GenAI: OTLP/JSON trace export (gen_ai.* spans) or a GenAI message list.",
     "codex": "OpenAI Codex CLI rollout JSONL (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl).",
+    "atif": "Agent Trajectory Interchange Format: Harbor / Terminal-Bench trajectory.json (ATIF-v1.x).",
 }
 
 

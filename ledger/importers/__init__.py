@@ -4,9 +4,10 @@
     result = import_file(path, store, format="swe-agent", redactor=Redactor(["MY_TOKEN"]))
 
 Each format is one module (``claude_code``, ``swe_agent``, ``mini_swe_agent``, ``inspect_ai``,
-``openhands``, ``otel_genai``, ``codex``) exposing ``IMPORTER``: ``detect(data, filename) -> confidence`` and
-``convert(data, filename, sink)``. The original bytes are stored by digest and linked from
-``build_start.source``; malformed records are listed in ``ImportResult.skipped``.
+``openhands``, ``otel_genai``, ``codex``, ``atif``) exposing ``IMPORTER``:
+``detect(data, filename) -> confidence`` and ``convert(data, filename, sink)``. The original
+bytes are stored by digest and linked from ``build_start.source``; malformed records are listed
+in ``ImportResult.skipped``.
 """
 
 from __future__ import annotations

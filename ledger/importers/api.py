@@ -50,6 +50,7 @@ class Importer:
 def importers() -> dict[str, Importer]:
     """Every supported format by name, in the order ``auto`` tries them."""
     from ledger.importers import (
+        atif,
         claude_code,
         codex,
         inspect_ai,
@@ -67,6 +68,7 @@ def importers() -> dict[str, Importer]:
         openhands.IMPORTER,
         otel_genai.IMPORTER,
         codex.IMPORTER,
+        atif.IMPORTER,
     ]
     return {imp.name: imp for imp in found}
 

@@ -42,10 +42,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.digest import sha256_hex
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
 from ledger.importers.base import Sink, head_values, key, loads, lst, obj, object_lines, text_of
+from ledger.importers.patches import PATCH_FAILED_RE, patch_files
 from ledger.trajectory.events import EventType
 
 FORMAT = "codex"
@@ -90,9 +90,6 @@ INJECTED_RE = re.compile(r"\A\s*(?:<(environment_context|user_instructions|user_
 EXIT_CODE_RE = re.compile(r"^(?:Exit code:|Process exited with code) (-?\d+)\s*$", re.MULTILINE)
 WALL_TIME_RE = re.compile(r"^Wall time: ([0-9.]+) seconds\s*$", re.MULTILINE)
 RUNNING_RE = re.compile(r"^Process running with session ID (\S+)", re.MULTILINE)
-PATCH_RE = re.compile(r"\*\*\* Begin Patch\n(.*?)\*\*\* End Patch", re.DOTALL)
-PATCH_FAILED_RE = re.compile(r"\A\s*(?:apply_patch verification failed|patch rejected|error|failed)", re.I)
-PATCH_OPS = {"Add File": "create", "Update File": "edit", "Delete File": "delete"}
 
 
 def detect(data: bytes, filename: str) -> float:
@@ -216,42 +213,6 @@ def _command_of(argv: list[str]) -> str:
     if len(argv) == 3 and argv[0] in SHELLS and argv[1] in ("-c", "-lc", "-l", "-ic"):
         return argv[2]
     return shlex.join(argv)
-
-
-def _patch_files(patch: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """``(path, operation, extra)`` per file an apply_patch envelope touches.
-
-    An added file's bytes are known (apply-patch writes each ``+`` line and a newline), so they
-    get a digest; an update is a diff whose result the rollout does not hold.
-    """
-    body = PATCH_RE.search(patch + ("" if "*** End Patch" in patch else "\n*** End Patch"))
-    if body is None:
-        return []
-    files: list[tuple[str, str, dict[str, Any]]] = []
-    added: list[str] | None = None
-    for line in body.group(1).split("\n"):
-        header = re.match(r"\*\*\* (Add File|Update File|Delete File|Move to): (.+)\Z", line)
-        if header is not None:
-            if added is not None:
-                _digest(files[-1][2], "".join(s + "\n" for s in added))
-            added = None
-            kind, path = header.group(1), header.group(2).strip()
-            if kind == "Move to" and files:
-                old, op, extra = files[-1]
-                files[-1] = (path, op, {**extra, "moved_from": old})
-            elif kind != "Move to":
-                files.append((path, PATCH_OPS[kind], {}))
-                added = [] if kind == "Add File" else None
-        elif added is not None and line.startswith("+"):
-            added.append(line[1:])
-    if added is not None and files:
-        _digest(files[-1][2], "".join(s + "\n" for s in added))
-    return files
-
-
-def _digest(data: dict[str, Any], body: str) -> None:
-    raw = body.encode("utf-8")
-    data["sha256"], data["size"] = sha256_hex(raw), len(raw)
 
 
 @dataclass(frozen=True)
@@ -631,7 +592,7 @@ class _Converter:
             )
             if failed:
                 return
-            for path, operation, extra in _patch_files(call.patch):
+            for path, operation, extra in patch_files(call.patch):
                 data = {
                     "path": self.relative(path, call.cwd),
                     "operation": operation,

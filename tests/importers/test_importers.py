@@ -341,6 +341,40 @@ CASES = [
         0,
         1,
     ),
+    # atif terminus_2_…-linear-history.trajectory.json (ATIF-v1.7, Harbor's golden test): the
+    # user prompt -> model_request; 3 agent steps (keystrokes written in the message, no
+    # tool_calls) -> 3 model_response, each one's observation names no call -> 3 note; the system
+    # step (context_management) -> note, its result (3 subagent refs, no content) -> note.
+    (
+        "atif/terminus_2_hello-world-context-summarization-linear-history.trajectory.json",
+        "atif",
+        {"build_start": 1, "model_request": 1, "model_response": 3, "note": 5, "build_end": 1},
+        0,
+        0,
+        0,
+        0,
+    ),
+    # atif openhands_hello-world.trajectory.json (ATIF-v1.5): system prompt + 2 system events ->
+    # 3 note; the task -> model_request; 2 agent steps -> 2 model_response; str_replace_editor
+    # create -> tool_call + tool_result (paired) + file_write; finish -> tool_call, no result.
+    (
+        "atif/openhands_hello-world.trajectory.json",
+        "atif",
+        {
+            "build_start": 1,
+            "note": 3,
+            "model_request": 1,
+            "model_response": 2,
+            "tool_call": 2,
+            "tool_result": 1,
+            "file_write": 1,
+            "build_end": 1,
+        },
+        1,
+        1,
+        0,
+        0,
+    ),
     # conversation.messages.json: system + user -> model_request; assistant (reasoning +
     # call_r) -> model_response + tool_call; tool answer -> model_request with tool_result
     # (paired); assistant text -> model_response; the last message has no parts -> skipped.

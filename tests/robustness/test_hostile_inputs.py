@@ -193,6 +193,7 @@ IMPORTERS = {
     "codex": Fixture(
         FIXTURES / "codex" / "rollout-2026-01-02T03-04-05-11111111-1111-4111-8111-111111111111.jsonl", jsonl=True
     ),
+    "atif": Fixture(FIXTURES / "atif" / "openhands_hello-world.trajectory.json"),
 }
 
 
