@@ -215,15 +215,17 @@ def verify(
     if as_json:
         emit_json({"ok": all(v.ok for v in verdicts), "artifacts": [v.to_json() for v in verdicts]})
     else:
-        from rich.table import Table
+        from rich.text import Text
 
-        table = Table("artifact", "build", "met", "verdict")
+        from ledger.cli.tables import DataTable
+
+        table = DataTable("artifact", "build", "met", "verdict")
         for v in verdicts:
             table.add_row(
                 v.path,
                 v.build_id or "-",
                 " ".join(lvl.value for lvl in v.levels_met) or "-",
-                "[green]OK[/]" if v.ok else "[red]NOT MET[/]",
+                Text("OK", style="green") if v.ok else Text("NOT MET", style="red"),
             )
         stdout_console().print(table)
         err = stderr_console()

@@ -116,9 +116,11 @@ def build(
     if as_json:
         emit_json(result.to_json())
     else:
-        from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=f"build {result.build_id}", title_justify="left", show_header=False)
+        from ledger.cli.tables import DataTable
+
+        table = DataTable(title=f"build {result.build_id}", title_justify="left", show_header=False)
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         table.add_row("recipe", result.recipe)
@@ -129,7 +131,7 @@ def build(
             result.test_result or "", ""
         )
         counts = f"{result.tests_passed} passed, {result.tests_failed} failed"
-        tests = f"[{test_style}]{result.test_result}[/] ({counts})"
+        tests = Text.assemble((result.test_result or "", test_style), f" ({counts})")
         table.add_row("tests", tests if result.test_result else "no [test] command")
         table.add_row("agent", f"{result.turns} turns, {result.input_tokens}+{result.output_tokens} tokens, "
                       f"stop: {result.stop_reason}")  # fmt: skip
@@ -152,9 +154,9 @@ def _n_version(
     as_json: bool,
 ) -> None:
     from rich.progress import Progress
-    from rich.table import Table
 
     from ledger.build import BuildOptions
+    from ledger.cli.tables import DataTable
     from ledger.nversion import run_n_version
 
     options = BuildOptions(sandbox=sandbox, ingest=not no_ingest, probe_tools=not skip_probes)
@@ -165,14 +167,14 @@ def _n_version(
         emit_json(report.to_json())
         return
     out = stdout_console()
-    table = Table(title=f"N-version group {report.group}: {count} builds", title_justify="left")
+    table = DataTable(title=f"N-version group {report.group}: {count} builds", title_justify="left")
     for col in ("#", "build", "artifact sha256", "tests", "turns", "s"):
         table.add_column(col)
     for i, b in enumerate(report.builds):
         digests = ", ".join(d[:16] + "…" for d in b.artifacts.values())
         table.add_row(str(i), b.build_id, digests, b.test_result or "-", str(b.turns), f"{b.duration_s:.1f}")
     out.print(table)
-    sim = Table(title="pairwise similarity of the artifacts (1.0 = identical)", title_justify="left")
+    sim = DataTable(title="pairwise similarity of the artifacts (1.0 = identical)", title_justify="left")
     sim.add_column("")
     for i in range(count):
         sim.add_column(str(i))

@@ -99,9 +99,9 @@ def _render(
             data["attestation"] = attested.to_json(workspace.root)
         emit_json(data)
         return
-    from rich.table import Table
+    from ledger.cli.tables import DataTable
 
-    table = Table(title=f"imported {result.filename} ({result.format})", show_header=False)
+    table = DataTable(title=f"imported {result.filename} ({result.format})", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
     counts = ", ".join(f"{k}={v}" for k, v in sorted(result.event_counts.items()))

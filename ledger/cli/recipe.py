@@ -101,10 +101,12 @@ def _as_json(r: ResolvedRecipe, *, probed: bool) -> dict[str, Any]:
 
 
 def _render(r: ResolvedRecipe, *, probed: bool) -> None:
-    from rich.table import Table
+    from rich.text import Text
+
+    from ledger.cli.tables import DataTable
 
     rec, m = r.recipe, r.recipe.model
-    summary = Table(show_header=False, title=f"Recipe {rec.source}", title_justify="left")
+    summary = DataTable(show_header=False, title=f"Recipe {rec.source}", title_justify="left")
     summary.add_column(style="bold")
     summary.add_column(overflow="fold")
     summary.add_row("name", rec.recipe.name)
@@ -126,10 +128,10 @@ def _render(r: ResolvedRecipe, *, probed: bool) -> None:
     out = stdout_console()
     out.print(summary)
     if r.tool_versions:
-        tools = Table(title="Tools" + ("" if probed else " (not probed)"), title_justify="left")
+        tools = DataTable(title="Tools" + ("" if probed else " (not probed)"), title_justify="left")
         for col in ("tool", "pinned", "found", "path"):
             tools.add_column(col, overflow="fold")
         for t in r.tool_versions:
-            found = "-" if not probed else (f"[green]{t.found}[/]" if t.ok else f"[red]{t.found}[/]")
+            found = Text("-") if not probed else Text(str(t.found), style="green" if t.ok else "red")
             tools.add_row(t.name, t.pinned, found, t.path or "-")
         out.print(tools)

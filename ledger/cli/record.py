@@ -73,9 +73,9 @@ def record(
     if as_json:
         emit_json(result.to_json(workspace.root))
     else:
-        from rich.table import Table
+        from ledger.cli.tables import DataTable
 
-        table = Table(title=f"recorded {result.build_id}", show_header=False)
+        table = DataTable(title=f"recorded {result.build_id}", show_header=False)
         table.add_column("field", style="bold")
         table.add_column("value")
         files = result.changes

@@ -52,14 +52,16 @@ def status(workspace_dir: Path | None, as_json: bool, check: bool) -> None:
     if as_json:
         emit_json([{k: getattr(r, k) for k in STATUS_KEYS} for r in rows])
     else:
-        from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=f"Artifacts in {ws.root}", title_justify="left")
+        from ledger.cli.tables import DataTable
+
+        table = DataTable(title=f"Artifacts in {ws.root}", title_justify="left")
         for col in ("artifact", "status", "path", "chain", "detail"):
             table.add_column(col, overflow="fold")
         for r in rows:
             style = STATUS_STYLE[r.status]
-            table.add_row(r.artifact, f"[{style}]{r.status}[/]", r.path, r.chain or "-", r.detail)
+            table.add_row(r.artifact, Text(r.status, style=style), r.path, r.chain or "-", r.detail)
         stdout_console().print(table)
         counts: dict[str, int] = {}
         for r in rows:
@@ -156,9 +158,9 @@ def chain(target: str, workspace_dir: Path | None, as_json: bool, no_existing: b
         return
 
     click.echo(document, nl=False)
-    from rich.table import Table
+    from ledger.cli.tables import DataTable
 
-    table = Table(title=f"{result.target}  chain {result.hash}", title_justify="left")
+    table = DataTable(title=f"{result.target}  chain {result.hash}", title_justify="left")
     for col in ("#", "role", "member", "file", "cfs hash", "sha256"):
         table.add_column(col, overflow="fold")
     for i, m in enumerate(result.members, 1):

@@ -155,10 +155,10 @@ def _digest_of(target: str) -> str:
 def _render_build(
     b: BuildRecord, *, texts: dict[str, str] | None = None, approvals: Sequence[Approval] = ()
 ) -> None:
-    from rich.table import Table
+    from ledger.cli.tables import DataTable
 
     out = stdout_console()
-    head = Table(
+    head = DataTable(
         show_header=False, box=None, pad_edge=False, title=f"build {b.build_id}", title_justify="left"
     )
     head.add_column(style="bold")
@@ -189,7 +189,7 @@ def _render_build(
     ):
         head.add_row(key, str(value) if value is not None else "-")
     out.print(head)
-    members = Table(title="spec chain", title_justify="left")
+    members = DataTable(title="spec chain", title_justify="left")
     for col in ("#", "label", "role", "file", "sha256", "text"):
         members.add_column(col)
     for m in b.members:
@@ -302,8 +302,9 @@ def _workspace_name(root: Path, path: Path) -> str:
 def impact(node: str, all_builds: bool, workspace_dir: Path | None, as_json: bool) -> None:
     """Every artifact whose attested spec chain includes NODE (SPEC/x or SPEC/x(section)),
     and whether it is stale against today's spec tree."""
-    from rich.table import Table
+    from rich.text import Text
 
+    from ledger.cli.tables import DataTable
     from ledger.errors import LedgerError
     from ledger.store.impact import impact as run_impact
 
@@ -330,7 +331,7 @@ def impact(node: str, all_builds: bool, workspace_dir: Path | None, as_json: boo
     if not rows:
         stderr_console().print(_no_impact(node, ws, tree_cache))
         return
-    table = Table(title=f"artifacts reached by {node}", title_justify="left")
+    table = DataTable(title=f"artifacts reached by {node}", title_justify="left")
     for col in ("artifact", "sha256", "build", "finished", "target", "status", "detail"):
         table.add_column(col)
     for r in rows:
@@ -341,7 +342,7 @@ def impact(node: str, all_builds: bool, workspace_dir: Path | None, as_json: boo
             r.hit.build_id,
             _when(r.hit.finished_on),
             r.hit.target or "-",
-            f"[{style}]{r.status}[/{style}]",
+            Text(r.status, style=style),
             r.detail,
         )
     stdout_console().print(table)
@@ -439,7 +440,7 @@ def log(
     as_json: bool,
 ) -> None:
     """Builds in the ledger, newest first."""
-    from rich.table import Table
+    from ledger.cli.tables import DataTable
 
     ws, store = _store(workspace_dir)
     entries = store.log(since=_parse_since(since), model=model, spec=spec, signer=signer, limit=limit)
@@ -448,7 +449,7 @@ def log(
     if as_json:
         emit_json([e.to_json() for e in entries])
         return
-    table = Table()
+    table = DataTable()
     table.add_column("build", no_wrap=True)
     table.add_column("finished", no_wrap=True)
     for col in ("target", "recipe", "model", "chain", "tests", "signer", "artifacts"):
@@ -474,7 +475,7 @@ def log(
 @json_option
 def show(build_id: str, workspace_dir: Path | None, as_json: bool) -> None:
     """Everything the ledger holds about one build (a unique prefix of its id is enough)."""
-    from rich.table import Table
+    from ledger.cli.tables import DataTable
 
     _, store = _store(workspace_dir)
     detail = store.show(build_id)
@@ -482,7 +483,7 @@ def show(build_id: str, workspace_dir: Path | None, as_json: bool) -> None:
         emit_json(detail.to_json())
         return
     _render_build(detail.build)
-    envs = Table(title="envelopes", title_justify="left")
+    envs = DataTable(title="envelopes", title_justify="left")
     for col in ("seq", "sha256", "predicate", "source"):
         envs.add_column(col)
     for e in detail.envelopes:
@@ -492,7 +493,7 @@ def show(build_id: str, workspace_dir: Path | None, as_json: bool) -> None:
     out = stdout_console()
     out.print(envs)
     if detail.events:
-        events = Table(title="trajectory", title_justify="left")
+        events = DataTable(title="trajectory", title_justify="left")
         for col in ("seq", "time", "type", "tool", "command", "files"):
             events.add_column(col)
         for ev in detail.events:
@@ -508,8 +509,7 @@ def show(build_id: str, workspace_dir: Path | None, as_json: bool) -> None:
 @json_option
 def sql(query: str, workspace_dir: Path | None, as_json: bool) -> None:
     """Run a read-only SQL query (SELECT / EXPLAIN) against the ledger; see SCHEMA.md for tables."""
-    from rich.table import Table
-
+    from ledger.cli.tables import DataTable
     from ledger.store.model import as_json as to_plain
 
     _, store = _store(workspace_dir)
@@ -517,7 +517,7 @@ def sql(query: str, workspace_dir: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json([dict(zip(result.columns, to_plain(list(r)), strict=True)) for r in result.rows])
         return
-    table = Table()
+    table = DataTable()
     for col in result.columns:
         table.add_column(col)
     for r in result.rows:

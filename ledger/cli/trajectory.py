@@ -89,8 +89,7 @@ def show(file: str, workspace_dir: Path | None, as_json: bool) -> None:
     The chain is checked too; its state is reported on stderr (show still lists a broken
     trajectory, so you can look at it).
     """
-    from rich.table import Table
-
+    from ledger.cli.tables import DataTable
     from ledger.trajectory.events import summarize
     from ledger.trajectory.reader import read_trajectory, verify_trajectory
 
@@ -103,7 +102,7 @@ def show(file: str, workspace_dir: Path | None, as_json: bool) -> None:
         ]
         emit_json(rows)
     else:
-        table = Table(title=str(path), title_justify="left")
+        table = DataTable(title=str(path), title_justify="left")
         table.add_column("seq", justify="right")
         table.add_column("time", no_wrap=True)
         table.add_column("type", no_wrap=True)

@@ -255,3 +255,11 @@ def test_trace_of_a_file_changed_after_its_build_names_the_build_that_made_the_p
     as_json = json.loads(invoke(trace, str(changed), "--workspace", str(lw.root), "--json").stdout)
     assert as_json["builds"] == []
     assert [e["build_id"] for e in as_json["path_built_as"]] == ["b-slugify-2", "b-slugify-1"]
+
+
+def test_tables_show_brackets_in_data_as_written(fixture_ledger: Fixture) -> None:
+    """Rich reads '[…]' as markup: '[/INST]' (a prompt template) raised MarkupError mid-command
+    and '[bold]' vanished. Data in tables is literal text."""
+    cli = invoke(sql, "SELECT '[/INST] [bold]x[/bold]' AS said", "--workspace", str(fixture_ledger.lw.root))
+    assert cli.code == 0, cli.stderr
+    assert "[/INST] [bold]x[/bold]" in cli.stdout
