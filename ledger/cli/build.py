@@ -153,6 +153,7 @@ def _n_version(
     no_ingest: bool,
     as_json: bool,
 ) -> None:
+    from rich.markup import escape
     from rich.progress import Progress
 
     from ledger.build import BuildOptions
@@ -161,7 +162,7 @@ def _n_version(
 
     options = BuildOptions(sandbox=sandbox, ingest=not no_ingest, probe_tools=not skip_probes)
     with Progress(console=stderr_console(), transient=True) as progress:
-        task = progress.add_task(f"{count} builds of {recipe.name}", total=count)
+        task = progress.add_task(f"{count} builds of {escape(recipe.name)}", total=count)
         report = run_n_version(ws, recipe, count, options, on_build=lambda i, b: progress.advance(task))
     if as_json:
         emit_json(report.to_json())
