@@ -95,8 +95,13 @@ def _text(data: bytes) -> str:
 
 
 def compute_chain(root: Path | SpecTree, target: str) -> Chain:
-    """Resolve and hash the chain of ``target`` (a ``SPEC/`` leaf name or its ``ARTIFACT/`` name)."""
-    tree = root if isinstance(root, SpecTree) else load_tree(root)
+    """Resolve and hash the chain of ``target`` (a ``SPEC/`` leaf name or its ``ARTIFACT/`` name).
+
+    Given a path, the tree is loaded leniently: like the reference's ``ChainResolve`` and
+    ``ChainHashCompute``, only the nodes in the chain must parse (a broken node elsewhere in
+    the tree does not matter; one in the chain raises its own error).
+    """
+    tree = root if isinstance(root, SpecTree) else load_tree(root, strict=False)
     ref = parse_logical_name(target)
     if ref.qualifier is not None:
         raise SpecError(f"chain target {target!r} has a qualifier; expected a node name")

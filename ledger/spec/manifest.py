@@ -35,6 +35,13 @@ class ManifestEntry:
     chain: str
 
     def line(self) -> str:
+        for what, value in (("name", self.artifact), ("path", self.path)):
+            if "\n" in value or "\r" in value:
+                raise SpecError(
+                    f"manifest entry {self.artifact!r}: its {what} contains a line break, and the "
+                    "manifest holds one entry per line",
+                    file=MANIFEST_REL,
+                )
         return f"{self.artifact};path:{self.path};checksum:{self.checksum};chain:{self.chain}"
 
 
@@ -85,14 +92,21 @@ def parse_manifest(data: bytes, *, file: str = MANIFEST_REL) -> Manifest:
     for number, raw in enumerate(lines[1:], start=2):
         if not raw.strip():
             continue
-        fields = raw.split(";", 3)
-        if len(fields) != 4:
+        # The reference writes the path as is (Save), so it may hold ';'. The last two fields
+        # have a fixed form: split them off the right, then the name at its ';path:'.
+        fields = raw.rsplit(";", 2)
+        head = fields[0].split(";path:", 1) if len(fields) == 3 else []
+        if len(head) == 2:
+            head[1] = "path:" + head[1]
+        elif len(fields) == 3 and ";" in fields[0]:
+            head = fields[0].split(";", 1)
+        if len(head) != 2:
             raise SpecError(
                 "malformed entry; expected 'ARTIFACT/<name>;path:<path>;checksum:<hash>;chain:<hash>'",
                 file=file,
                 line=number,
             )
-        name, path, checksum, chain = fields
+        (name, path), checksum, chain = head, fields[1], fields[2]
         if not name.startswith("ARTIFACT/") or name == "ARTIFACT/":
             raise SpecError(f"entry name {name!r} does not start with ARTIFACT/", file=file, line=number)
         for value, prefix in ((path, "path:"), (checksum, "checksum:"), (chain, "chain:")):

@@ -31,6 +31,11 @@ class Frontmatter:
     output: str | None = None
     # 1-based line of each key / list item in the file, for error messages.
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    # Line of a key that is not a string (``2024:``, ``true:``): goccy/go-yaml then decodes no
+    # field at all (decode.go keyToNodeMap), so the reference reads none and neither do we.
+    ignored_line: int | None = field(default=None, compare=False, hash=False)
+    ignored_key: str = field(default="", compare=False, hash=False)
+    ignored_kind: str = field(default="", compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -247,16 +252,24 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
         return Frontmatter()  # empty, comments only, or null: go-yaml leaves the struct empty
     if not isinstance(loaded, yaml.MappingNode):
         raise SpecError("frontmatter must be a YAML mapping (depends_on, input, output)", file=file, line=2)
-    key_lines: dict[str, int] = {}
+    _check_duplicate_keys(loaded, file)
+    key_lines = {
+        str(k.value): k.start_mark.line + 2 for k, _ in loaded.value if isinstance(k, yaml.ScalarNode)
+    }
+    try:
+        key_map = _go_key_map(loaded, file)
+    except RecursionError:  # thousands of chained '<<' merges: hostile input
+        raise SpecError("malformed YAML frontmatter: merges nested too deeply", file=file, line=2) from None
+    if isinstance(key_map, tuple):  # a key that is not a string: goccy decodes no field
+        key_node, kind = key_map
+        return Frontmatter(
+            lines=key_lines,
+            ignored_line=key_node.start_mark.line + 2,
+            ignored_key=str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "",
+            ignored_kind=kind,
+        )
     values: dict[str, Any] = {}
-    for key_node, value_node in loaded.value:
-        key = str(key_node.value)
-        if key in key_lines:  # PyYAML keeps the last silently; YAML 1.2 and go-yaml refuse it
-            raise SpecError(
-                f"frontmatter key '{key}' appears twice (first on line {key_lines[key]}); expected it once",
-                file=file,
-                line=key_node.start_mark.line + 2,
-            )
+    for key, (key_node, value_node) in key_map.items():
         key_lines[key] = key_node.start_mark.line + 2
         values[key] = value_node
 
@@ -298,6 +311,113 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
         output=string_field("output"),
         lines=key_lines,
     )
+
+
+def _check_duplicate_keys(root: Any, file: str) -> None:
+    """A key twice in any one mapping is a syntax error for goccy/go-yaml (parser.go validateMapKey).
+
+    PyYAML keeps the last value silently. go-yaml compares the keys' token text, so ``a`` and
+    ``'a'`` are the same key.
+    """
+    import yaml
+
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes or not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+            continue
+        first: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key, line = str(key_node.value), key_node.start_mark.line + 2
+                if key in first:
+                    raise SpecError(
+                        f"frontmatter key '{key}' appears twice (first on line {first[key]}); "
+                        "expected it once",
+                        file=file,
+                        line=line,
+                    )
+                first[key] = line
+        stack.extend(reversed([v for _, v in node.value]))
+
+
+def _is_merge_key(node: Any) -> bool:
+    return not node.style and node.value == "<<"
+
+
+def _go_key_map(
+    mapping: Any, file: str, merging: frozenset[int] = frozenset()
+) -> dict[str, tuple[Any, Any]] | tuple[Any, str]:
+    """The key → (key node, value node) map goccy/go-yaml decodes a struct from.
+
+    As ``decode.go`` ``keyToNodeMap``: a ``<<`` merge key adds the keys of the mapping it names
+    (a key both merged and written is a duplicate), and a key that does not decode to a string
+    ends the map with nothing: then the result is ``(that key node, what it is)`` and no field
+    is decoded. Inside a merged mapping such a key drops only that mapping's keys. A mapping
+    that merges itself runs go-yaml into its depth limit (``ErrExceededMaxDepth``).
+    """
+    import yaml
+
+    merging |= {id(mapping)}
+    result: dict[str, tuple[Any, Any]] = {}
+    for key_node, value_node in mapping.value:
+        if isinstance(key_node, yaml.ScalarNode) and _is_merge_key(key_node):
+            problem = (
+                "a '<<' merge key must name a mapping"
+                if not isinstance(value_node, yaml.MappingNode)
+                else "a '<<' merge key names a mapping that contains it"
+                if id(value_node) in merging
+                else None
+            )
+            if problem is not None:
+                raise SpecError(
+                    f"malformed YAML frontmatter: {problem}", file=file, line=key_node.start_mark.line + 2
+                )
+            merged = _go_key_map(value_node, file, merging)
+            pairs = list(merged.items()) if isinstance(merged, dict) else []
+        else:
+            kind = _go_yaml_kind(key_node)
+            if kind != "string":
+                return key_node, kind
+            pairs = [(str(key_node.value), (key_node, value_node))]
+        for key, pair in pairs:
+            if key in result:
+                raise SpecError(
+                    f"frontmatter key '{key}' appears twice (first on line "
+                    f"{result[key][0].start_mark.line + 2}); expected it once",
+                    file=file,
+                    line=key_node.start_mark.line + 2,
+                )
+            result[key] = pair
+    return result
+
+
+def _go_yaml_kind(node: Any) -> str:
+    """What go-yaml decodes a node to: string, null, bool, int, float, list or mapping."""
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return "list"
+    if isinstance(node, yaml.MappingNode):
+        return "mapping"
+    text = str(node.value)
+    if node.style:
+        return "string"
+    if text in _GO_YAML_NULL:
+        return "null"
+    if text in _GO_YAML_BOOL:
+        return "bool"
+    if text in _GO_YAML_SPECIAL:
+        return "float"
+    number = _go_yaml_number(text)
+    if number is None:
+        return "string"
+    return "float" if "." in text else "int"
 
 
 def _is_null(node: Any) -> bool:
@@ -402,8 +522,12 @@ class _Heading:
 
 
 def _structural_blocks(body: str, offset: int, file: str) -> list[tuple[_Heading, tuple[str, ...]]]:
-    tokens = _markdown().parse(body)
     lines = body.split("\n")
+    # goldmark counts '\r' as white space (util.IsSpace: '\t', '\n', '\r', ' '): a line of
+    # spaces and CRs is blank, and a fence, heading or setext underline ends at trailing CRs.
+    # markdown-it only knows ' ' and '\t', so it reads a copy without trailing white space;
+    # that changes no block structure, and the raw lines below keep every byte.
+    tokens = _markdown().parse("\n".join(line.rstrip(" \t\r") for line in lines))
     headings: list[_Heading] = []
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or token.level != 0 or token.tag not in ("h1", "h2"):

@@ -42,9 +42,11 @@ class SpecTree:
     nodes: dict[str, SpecNode] = field(default_factory=dict)
     errors: list[SpecError] = field(default_factory=list)
     directories: list[str] = field(default_factory=list)
+    # Nodes under a '.' directory, parsed when a reference names them (see node()).
+    hidden: dict[str, SpecNode] = field(default_factory=dict)
 
     def node(self, name: str, *, referenced_from: str | None = None, line: int | None = None) -> SpecNode:
-        found = self.nodes.get(name)
+        found = self.nodes.get(name) or self.hidden.get(name) or self._hidden_node(name)
         if found is not None:
             return found
         for err in self.errors:
@@ -56,6 +58,27 @@ class SpecTree:
             line=line,
             hint="check the name, or run `ledger spec validate` to list the tree's problems",
         )
+
+    def _hidden_node(self, name: str) -> SpecNode | None:
+        """A node under a '.' directory, which the scan skips but a reference still reaches.
+
+        The reference's tree scan (``spectree.SpecTreeScan``) leaves dot directories out, yet
+        ``ChainResolve`` and ``ParseNode`` open the ``_node.md`` of whatever ``SPEC/`` name they
+        are given: a chain through ``SPEC/.shared/x`` is computed (validate calls it unknown).
+        """
+        rel = name.removeprefix("SPEC/")
+        if not any(seg.startswith(".") for seg in rel.split("/")) or cfs_path_problem(rel) is not None:
+            return None
+        node_file = f"{SPEC_ROOT}/{rel}/{NODE_FILE}"
+        path = cfs_path_to_os(self.root, node_file)
+        if not path.is_file():
+            return None
+        _check_node_name(name, node_file)
+        parsed = parse_node(_read_node_file(self.root, node_file), name=name, file=node_file)
+        below = path.parent
+        is_leaf = not any(NODE_FILE in files for top, _, files in os.walk(below) if Path(top) != below)
+        self.hidden[name] = SpecNode(name=name, file=node_file, parsed=parsed, is_leaf=is_leaf)
+        return self.hidden[name]
 
     def read_project_file(
         self, rel: str, *, referenced_from: str | None = None, line: int | None = None
@@ -194,14 +217,44 @@ def load_tree(root: Path, *, strict: bool = True) -> SpecTree:
     names = sorted("SPEC/" + f[len(SPEC_ROOT) + 1 : -len(NODE_FILE) - 1] for f in files)
     parsed: dict[str, ParsedNode] = {}
     for name in names:
-        ref = parse_logical_name(name)
+        node_file = f"{SPEC_ROOT}/{name.removeprefix('SPEC/')}/{NODE_FILE}"
         try:
-            parsed[name] = parse_node((root / ref.node_file).read_bytes(), name=name, file=ref.node_file)
+            _check_node_name(name, node_file)
+            parsed[name] = parse_node(_read_node_file(root, node_file), name=name, file=node_file)
         except SpecError as exc:
             if strict:
                 raise
             tree.errors.append(exc)
-    with_children = {n.rsplit("/", 1)[0] for n in names if n.count("/") > 1}
+    # spectreevalidate.go hasChildren: a node with any node below it, not only a direct child
+    with_descendants = {"/".join(n.split("/")[:i]) for n in names for i in range(2, n.count("/") + 1)}
     for name, node in parsed.items():
-        tree.nodes[name] = SpecNode(name=name, file=node.file, parsed=node, is_leaf=name not in with_children)
+        tree.nodes[name] = SpecNode(
+            name=name, file=node.file, parsed=node, is_leaf=name not in with_descendants
+        )
     return tree
+
+
+def _check_node_name(name: str, node_file: str) -> None:
+    """Refuse a node directory whose logical name does not name it back.
+
+    The reference derives ``SPEC/<path>`` from the directory (``CfsReferenceFromPath``) and then
+    parses that name (``ParseNode``): ``(…)`` becomes a qualifier (``ErrHasQualifier``), and ':'
+    or '\\' fail ``ValidateStringIsCfsPath``. Either way the node cannot be read.
+    """
+    try:
+        ref = parse_logical_name(name)
+    except SpecError as exc:
+        raise SpecError(f"the node's directory cannot be named: {exc.message}", file=node_file) from None
+    if ref.qualifier is not None:
+        raise SpecError(
+            f"the node's directory name reads as {ref.label}, a qualifier on {ref.name}: "
+            "a node directory cannot hold '(…)'",
+            file=node_file,
+        )
+
+
+def _read_node_file(root: Path, node_file: str) -> bytes:
+    try:
+        return (root / node_file).read_bytes()
+    except OSError as exc:  # ParseNode: ErrFileUnreadable
+        raise SpecError(f"cannot read the node file: {exc.strerror or exc}", file=node_file) from None
