@@ -122,7 +122,8 @@ def chain(target: str, workspace_dir: Path | None, as_json: bool, no_existing: b
     from ledger.spec import compute_chain, load_tree
 
     ws = resolve_workspace(workspace_dir)
-    tree = load_tree(ws.root)
+    # as the reference's load_chain: only the chain's own nodes must parse
+    tree = load_tree(ws.root, strict=False)
     result = compute_chain(tree, target)
     existing = None
     if result.output and not no_existing:

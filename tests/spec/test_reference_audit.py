@@ -7,6 +7,7 @@ library source is cited too.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from ledger.spec import artifact_statuses, compute_chain, load_tree
 from ledger.spec.manifest import Manifest, ManifestEntry, parse_manifest
 from ledger.spec.node import ParsedNode, parse_node
 from ledger.spec.validate import validate_tree
+from tests.conftest import run_ledger
 from tests.spec.treebuilder import write_node
 
 HASH_A, HASH_B = "A" * 27, "B" * 27
@@ -168,6 +170,9 @@ def test_a_broken_node_outside_the_chain_does_not_stop_the_chain(tmp_path: Path)
     write_node(tmp_path, "other")
     (tmp_path / "code-from-spec" / "other" / "_node.md").write_text("# SPEC/wrong\n")
     assert [m.label for m in compute_chain(tmp_path, "SPEC/app").members] == ["SPEC/lib"]
+    cli = run_ledger("spec", "chain", "SPEC/app", "--json", "--workspace", str(tmp_path))  # load_chain
+    assert cli.code == 0, cli.stderr
+    assert [m["label"] for m in json.loads(cli.stdout)["members"]] == ["SPEC/lib"]
     write_node(tmp_path, "app", depends_on=["SPEC/other"], output="o")
     with pytest.raises(SpecError, match="expected '# SPEC/other'") as info:
         compute_chain(tmp_path, "SPEC/app")
