@@ -67,7 +67,6 @@ skipped and listed, as are calls and results of the wrong shape.
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -75,8 +74,18 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, key, load_json, loads, lst, obj, parse_time
-from ledger.importers.patches import PATCH_FAILED_RE, patch_files, record_digest
+from ledger.importers.base import (
+    Sink,
+    key,
+    load_json,
+    loads,
+    lst,
+    obj,
+    parse_time,
+    record_digest,
+    relative_to,
+)
+from ledger.importers.patches import PATCH_FAILED_RE, patch_files
 from ledger.trajectory.events import EventType
 
 FORMAT = "atif"
@@ -898,9 +907,9 @@ class _Converter:
                 return []
             out = []
             for path, op, extra in patch_files(patch):
-                item = {"path": self.relative(path), "operation": op, **extra}
+                item = {"path": relative_to(path, self.cwd), "operation": op, **extra}
                 if isinstance(extra.get("moved_from"), str):
-                    item["moved_from"] = self.relative(extra["moved_from"])
+                    item["moved_from"] = relative_to(extra["moved_from"], self.cwd)
                 out.append(item)
             return out
         operation: str | None = FILE_TOOLS[call.name]
@@ -923,17 +932,10 @@ class _Converter:
         )
         if target is None:
             return []
-        data: dict[str, Any] = {"path": self.relative(target), "operation": operation}
+        data: dict[str, Any] = {"path": relative_to(target, self.cwd), "operation": operation}
         if isinstance(body, str):
             record_digest(data, body)
         return [data]
-
-    def relative(self, path: str) -> str:
-        if self.cwd and posixpath.isabs(path):
-            rel = posixpath.relpath(path, self.cwd)
-            if not rel.startswith(".."):
-                return rel
-        return path
 
     # -- the end ---------------------------------------------------------------------------
 

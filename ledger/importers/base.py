@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import json
 import math
+import posixpath
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger.digest import sha256_hex
 from ledger.errors import ImportFormatError, InputError
 from ledger.safeparse import BOM, loads_strict
 from ledger.trajectory.events import EventType, format_time
@@ -262,6 +264,23 @@ class Sink:
 
 
 # -- parsing helpers shared by importers ----------------------------------------------------
+
+
+def relative_to(path: str, cwd: str | None) -> str:
+    """A path the agent named, relative to its working directory when it lies inside it."""
+    if cwd and posixpath.isabs(path):
+        rel = posixpath.relpath(path, cwd)
+        if not rel.startswith(".."):
+            return rel
+    return path
+
+
+def record_digest(data: dict[str, Any], body: Any) -> None:
+    """``sha256`` and ``size`` of a file's text as the agent wrote it (UTF-8); nothing when the
+    transcript holds no text for it."""
+    if isinstance(body, str):
+        raw = body.encode("utf-8", "surrogatepass")
+        data["sha256"], data["size"] = sha256_hex(raw), len(raw)
 
 
 def obj(value: Any) -> dict[str, Any]:

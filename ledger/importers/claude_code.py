@@ -30,15 +30,24 @@ boundary's summary (``compactMetadata.preservedSegment``), the record written ju
 
 from __future__ import annotations
 
-import hashlib
-import posixpath
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, head_values, key, lst, obj, object_lines, str_or, text_of
+from ledger.importers.base import (
+    Sink,
+    head_values,
+    key,
+    lst,
+    obj,
+    object_lines,
+    record_digest,
+    relative_to,
+    str_or,
+    text_of,
+)
 from ledger.trajectory.events import EventType
 
 FORMAT = "claude-code"
@@ -506,22 +515,13 @@ class _Converter:
             path = tool_input.get("file_path") or tool_input.get("notebook_path")
             if not isinstance(path, str):
                 return
-            data = {"path": self.relative(path), "operation": FILE_TOOLS[name], "tool_use_id": call_id}
+            operation = FILE_TOOLS[name]
+            data = {"path": relative_to(path, self.cwd), "operation": operation, "tool_use_id": call_id}
             if isinstance(detail, dict) and detail.get("type") in ("create", "update"):
                 data["operation"] = detail["type"]
             body = tool_input.get("content") if name == "Write" else None
-            if isinstance(body, str):
-                raw = body.encode("utf-8")
-                data["sha256"] = hashlib.sha256(raw).hexdigest()
-                data["size"] = len(raw)
+            record_digest(data, body)
             self.sink.emit(EventType.FILE_WRITE, data, when)
-
-    def relative(self, path: str) -> str:
-        if self.cwd and posixpath.isabs(path):
-            rel = posixpath.relpath(path, self.cwd)
-            if not rel.startswith(".."):
-                return rel
-        return path
 
     def other(self, rec: Mapping[str, Any]) -> None:
         """Records that are no message: each a ``note`` keeping its own fields."""

@@ -44,7 +44,17 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, head_values, key, loads, lst, obj, object_lines, text_of
+from ledger.importers.base import (
+    Sink,
+    head_values,
+    key,
+    loads,
+    lst,
+    obj,
+    object_lines,
+    relative_to,
+    text_of,
+)
 from ledger.importers.patches import PATCH_FAILED_RE, patch_files
 from ledger.trajectory.events import EventType
 
@@ -594,12 +604,12 @@ class _Converter:
                 return
             for path, operation, extra in patch_files(call.patch):
                 data = {
-                    "path": self.relative(path, call.cwd),
+                    "path": relative_to(path, call.cwd),
                     "operation": operation,
                     "tool_call_id": call_id,
                 }
                 if extra.get("moved_from"):
-                    extra = {**extra, "moved_from": self.relative(extra["moved_from"], call.cwd)}
+                    extra = {**extra, "moved_from": relative_to(extra["moved_from"], call.cwd)}
                 self.sink.emit(EventType.FILE_WRITE, {**data, **extra}, when)
             return
         if call.argv is None:
@@ -628,13 +638,6 @@ class _Converter:
             },
             when,
         )
-
-    def relative(self, path: str, cwd: str | None) -> str:
-        if cwd and posixpath.isabs(path):
-            rel = posixpath.relpath(path, cwd)
-            if not rel.startswith(".."):
-                return rel
-        return path
 
     # -- UI events -------------------------------------------------------------------------
 

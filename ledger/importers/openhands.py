@@ -33,14 +33,23 @@ OpenHands writes naive local timestamps; they are taken as UTC.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, iter_json_lines, key, load_json, loads, lst, obj, str_or
+from ledger.importers.base import (
+    Sink,
+    iter_json_lines,
+    key,
+    load_json,
+    loads,
+    lst,
+    obj,
+    record_digest,
+    str_or,
+)
 from ledger.trajectory.events import EventType
 
 FORMAT = "openhands"
@@ -274,12 +283,6 @@ def _text(content: Any) -> str:
     return "\n".join(p for p in parts if isinstance(p, str))
 
 
-def _digest(fw: dict[str, Any], body: Any) -> None:
-    if isinstance(body, str):
-        raw = body.encode("utf-8")
-        fw["sha256"], fw["size"] = hashlib.sha256(raw).hexdigest(), len(raw)
-
-
 class _Converter:
     """One trajectory (a row of an evaluation file, or the whole list) into the sink."""
 
@@ -475,11 +478,11 @@ class _Converter:
                 return  # str_replace_editor view: a read
             fw: dict[str, Any] = {"path": extras["path"], "operation": observation, "tool_call_id": result_id}
             if observation == "write":
-                _digest(fw, action_args.get("content"))
+                record_digest(fw, action_args.get("content"))
             else:  # FileEditObservation: new_content is the whole file after the edit (OH_ACI)
                 if extras.get("prev_exist") is False:
                     fw["operation"] = "create"
-                _digest(fw, extras.get("new_content"))
+                record_digest(fw, extras.get("new_content"))
             self.sink.emit(EventType.FILE_WRITE, fw, when)
 
     # -- V1 (software-agent-sdk) ------------------------------------------------------------
@@ -641,7 +644,7 @@ class _Converter:
                 "operation": "create" if created else "edit",
                 "tool_call_id": call_id,
             }
-            _digest(fw, body)
+            record_digest(fw, body)
             self.sink.emit(EventType.FILE_WRITE, fw, when)
 
     def v1_state(self, ev: Mapping[str, Any]) -> None:

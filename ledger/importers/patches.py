@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ledger.digest import sha256_hex
+from ledger.importers.base import record_digest
 
 PATCH_RE = re.compile(r"\*\*\* Begin Patch\n(.*?)\*\*\* End Patch", re.DOTALL)
 # the text of a result saying the patch was not applied
@@ -43,9 +43,3 @@ def patch_files(patch: str) -> list[tuple[str, str, dict[str, Any]]]:
     if added is not None and files:
         record_digest(files[-1][2], "".join(s + "\n" for s in added))
     return files
-
-
-def record_digest(data: dict[str, Any], body: str) -> None:
-    """``sha256`` and ``size`` of a file's text as written (a lone surrogate kept as is)."""
-    raw = body.encode("utf-8", "surrogatepass")
-    data["sha256"], data["size"] = sha256_hex(raw), len(raw)

@@ -21,8 +21,9 @@ import pytest
 from ledger.errors import ImportFormatError
 from ledger.importers import ImportResult, detect_format, import_bytes, import_file
 from ledger.objects import ObjectStore
-from ledger.trajectory import Redactor, read_trajectory, verify_trajectory
+from ledger.trajectory import Redactor
 from tests.conftest import assert_user_error, run_ledger
+from tests.importers.helpers import data_of, trajectory_events
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "trajectories"
 ATIF = ASSETS / "atif"
@@ -32,23 +33,11 @@ OPENHANDS = ATIF / "openhands_hello-world.trajectory.json"
 T = "2025-10-11T10:30:{:02d}Z"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ObjectStore:
-    return ObjectStore(tmp_path / "objects")
 
-
-def _events(store: ObjectStore, result: ImportResult) -> list[dict[str, Any]]:
-    path = store.path_for(result.trajectory_sha256)
-    assert verify_trajectory(path).ok
-    return [e.to_json() for e in read_trajectory(path)]
-
-
-def _of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [e["data"] for e in events if e["type"] == kind]
 
 
 def _notes(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [n for n in _of(events, "note") if n["kind"] == kind]
+    return [n for n in data_of(events, "note") if n["kind"] == kind]
 
 
 def _file(store: ObjectStore, path: Path) -> ImportResult:
@@ -108,17 +97,17 @@ def test_terminus_handoff_fixture_keeps_observations_and_the_subagent_references
     }
     assert [(m.id, m.provider) for m in result.models] == [("openai/gpt-4o", "openai")]
     assert not result.skipped and result.stats["results_without_call"] == 4
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     start = events[0]["data"]
     assert (start["agent"], start["agent_version"], start["model"]) == (
         "terminus-2",
         "2.0.0",
         {"id": "openai/gpt-4o", "provider": "openai"},
     )
-    request = _of(events, "model_request")[0]
+    request = data_of(events, "model_request")[0]
     assert request["request"]["messages"][0]["role"] == "user"
     assert "Create a file called hello.txt" in request["request"]["messages"][0]["content"]
-    responses = _of(events, "model_response")
+    responses = data_of(events, "model_response")
     assert [r["usage"] for r in responses] == [
         {"input_tokens": 682, "output_tokens": 60},
         {"input_tokens": 750, "output_tokens": 50},
@@ -156,11 +145,11 @@ def test_continuation_fixture_flags_the_copied_context(store: ObjectStore) -> No
     # steps 1-4 are is_copied_context (user, user, agent, user) -> 3 model_request and a
     # model_response flagged copied_context; steps 5-8 are new agent steps.
     result = _file(store, CONTINUED)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert result.stats["copied_context_steps"] == 4
     copied = [e["data"]["step_id"] for e in events if e["data"].get("copied_context")]
     assert copied == [1, 2, 3, 4]
-    responses = _of(events, "model_response")
+    responses = data_of(events, "model_response")
     assert [r.get("copied_context") for r in responses] == [True, None, None, None, None]
     assert events[-1]["data"]["usage"] == {"input_tokens": 7802, "output_tokens": 1030}
     assert "continued_trajectory_ref" not in events[-1]["data"]
@@ -173,7 +162,7 @@ def test_openhands_fixture_maps_the_editor_create_to_a_file_write(store: ObjectS
     result = _file(store, OPENHANDS)
     assert result.source_version == "ATIF-v1.5"
     assert (result.tool_calls_paired, result.tool_calls_unpaired, result.tool_results_unpaired) == (1, 1, 0)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     start = events[0]["data"]
     assert start["tool_definitions"] == [
         "execute_bash",
@@ -189,7 +178,7 @@ def test_openhands_fixture_maps_the_editor_create_to_a_file_write(store: ObjectS
         "Retrieving content for: Cr",
         "Added workspace context",
     ]
-    (written,) = _of(events, "file_write")
+    (written,) = data_of(events, "file_write")
     assert written == {
         "path": "/app/hello.txt",
         "operation": "create",
@@ -198,7 +187,7 @@ def test_openhands_fixture_maps_the_editor_create_to_a_file_write(store: ObjectS
         "tool_call_id": "call_fake_1",
         "step_id": 5,
     }
-    assert [c["name"] for c in _of(events, "tool_call")] == ["str_replace_editor", "finish"]
+    assert [c["name"] for c in data_of(events, "tool_call")] == ["str_replace_editor", "finish"]
     assert not result.models  # no model named anywhere in the file
     assert events[-1]["data"]["usage"] == {"input_tokens": 220, "output_tokens": 80}
 
@@ -277,7 +266,7 @@ def test_rfc_example_with_parallel_calls_reasoning_and_metrics(store: ObjectStor
         },
     )
     result = _import(store, doc)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert (result.tool_calls_paired, result.tool_calls_unpaired) == (2, 0)
     times = {(e["type"], e["data"].get("step_id")): e["time"] for e in events}
     assert times[("model_request", 1)] == "2025-10-11T10:30:00.000000Z"
@@ -287,7 +276,7 @@ def test_rfc_example_with_parallel_calls_reasoning_and_metrics(store: ObjectStor
         events[0]["time"] == "2025-10-11T10:30:00.000000Z"
         and events[-1]["time"] == "2025-10-11T10:30:05.000000Z"
     )
-    first, second = _of(events, "model_response")
+    first, second = data_of(events, "model_response")
     assert [b["type"] for b in first["response"]["content"]] == ["thinking", "text", "tool_use", "tool_use"]
     assert first["response"]["content"][0]["thinking"] == "Two data points: price and volume."
     assert (first["usage"], first["usage_detail"], first["reasoning_effort"]) == (
@@ -301,7 +290,7 @@ def test_rfc_example_with_parallel_calls_reasoning_and_metrics(store: ObjectStor
         "logprobs_count": 3,
         "extra": {"reasoning_tokens": 12},
     }
-    outputs = {r["id"]: (r["name"], r["output"]) for r in _of(events, "tool_result")}
+    outputs = {r["id"]: (r["name"], r["output"]) for r in data_of(events, "tool_result")}
     assert outputs["call_volume_2"] == ("financial_search", "GOOGL volume: 1.5M shares traded.")
     assert [m.id for m in result.models] == ["gemini-2.5-flash"]
     assert _notes(events, "notes")[0]["text"] == "Initial test trajectory for financial data retrieval."
@@ -324,7 +313,7 @@ def test_v1_0_file_without_newer_fields_and_times_in_other_offsets(store: Object
         version="ATIF-v1.0",
     )
     result = _import(store, doc)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert [e["time"] for e in events] == [
         "2025-10-16T14:30:00.000000Z",
         "2025-10-16T14:30:00.000000Z",
@@ -352,7 +341,7 @@ def test_unreadable_or_missing_timestamps_carry_the_last_time_forward(store: Obj
         step(4, "agent", "c"),
     )
     result = _import(store, doc)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert {e["time"] for e in events[1:]} == {"2025-10-11T10:30:01.000000Z"}
     assert result.stats["timestamps_unreadable"] == 2
 
@@ -380,14 +369,14 @@ def test_v1_2_system_step_observation_and_v1_6_v1_8_content_parts(store: ObjectS
         version="ATIF-v1.8",
     )
     result = _import(store, doc)
-    events = _events(store, result)
-    content = _of(events, "model_request")[0]["request"]["messages"][0]["content"]
+    events = trajectory_events(store, result)
+    content = data_of(events, "model_request")[0]["request"]["messages"][0]["content"]
     assert content == [{"type": "text", "text": "What is in this image?"}, image, audio]
-    assert _of(events, "model_response")[0]["response"]["content"][0] == {
+    assert data_of(events, "model_response")[0]["response"]["content"][0] == {
         "type": "text",
         "text": "Let me look.",
     }
-    (shown,) = _of(events, "tool_result")
+    (shown,) = data_of(events, "tool_result")
     assert (shown["output"], shown["media"]) == ("a cat", [image])
     (reset,) = _notes(events, "system")
     assert reset["text"] == "Environment reset"
@@ -446,7 +435,7 @@ def test_v1_7_embedded_subagents_dispatch_steps_and_extra_fields(store: ObjectSt
     assert not result.skipped
     assert result.session_id == "parent-1"  # v1.7: session_id optional, the document id stands in
     assert (result.tool_calls_paired, result.tool_calls_unpaired, result.tool_results_unpaired) == (2, 0, 0)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     order = [(e["type"], e["data"].get("kind") or e["data"].get("id")) for e in events[1:-1]]
     assert order == [
         ("model_request", None),
@@ -465,19 +454,19 @@ def test_v1_7_embedded_subagents_dispatch_steps_and_extra_fields(store: ObjectSt
         ("model_response", None),
         ("note", "subagent_end"),
     ]
-    task = _of(events, "tool_call")[0]
+    task = data_of(events, "tool_call")[0]
     assert (task["dispatch"], task["extra"]) == (True, {"timeout": 600})
-    assert _of(events, "tool_result")[0]["extra"] == {"retrieval_score": 0.9}
-    child_call = _of(events, "tool_call")[1]
+    assert data_of(events, "tool_result")[0]["extra"] == {"retrieval_score": 0.9}
+    child_call = data_of(events, "tool_call")[1]
     assert (child_call["subagent"], child_call["source_id"]) == ("child-1", "c1")
-    (ran,) = _of(events, "exec")
+    (ran,) = data_of(events, "exec")
     assert (ran["argv"], ran["tool_call_id"], ran["subagent"], ran["step_id"]) == (
         ["bash", "-c", "ruff check a.py"],
         "child-1/c1",
         "child-1",
         2,
     )
-    aggregated = _of(events, "model_response")[-2]
+    aggregated = data_of(events, "model_response")[-2]
     assert aggregated["llm_call_count"] == 3 and aggregated["turn"] == 1
     assert [m.id for m in result.models] == ["anthropic/claude-sonnet-4-5", "openai/gpt-5-mini"]
     assert result.stats["dispatch_steps"] == 1 and result.stats["subagents_embedded"] == 2
@@ -518,10 +507,10 @@ def test_codex_outputs_wrapped_with_metadata_give_the_exit_code(store: ObjectSto
             observation=results({"source_call_id": "s1", "content": wrapped}),
         )
     )
-    events = _events(store, _import(store, doc))
-    (ran,) = _of(events, "exec")
+    events = trajectory_events(store, _import(store, doc))
+    (ran,) = data_of(events, "exec")
     assert (ran["argv"], ran["cwd"], ran["exit_code"]) == (["make"], "/w", 2)
-    assert _of(events, "tool_result")[0]["is_error"] is True
+    assert data_of(events, "tool_result")[0]["is_error"] is True
 
 
 def test_unknown_fields_are_kept_as_notes_or_on_their_event(store: ObjectStore) -> None:
@@ -540,16 +529,16 @@ def test_unknown_fields_are_kept_as_notes_or_on_their_event(store: ObjectStore) 
         agent={"name": "a", "version": "1", "temperature": 0.2},
     )
     result = _import(store, doc)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     root, per_step = _notes(events, "unknown_fields")
     assert (root["fields"], root["agent_fields"]) == (
         {"rl_experience": {"reward": 1.0}},
         {"temperature": 0.2},
     )
     assert (per_step["step_id"], per_step["fields"]) == (1, {"mood": "curious"})
-    assert _of(events, "tool_call")[0]["unknown_fields"] == {"priority": 1}
-    assert _of(events, "tool_result")[0]["unknown_fields"] == {"confidence": 0.5}
-    assert _of(events, "model_response")[0]["usage_detail"] == {"other": {"perplexity": 1.2}}
+    assert data_of(events, "tool_call")[0]["unknown_fields"] == {"priority": 1}
+    assert data_of(events, "tool_result")[0]["unknown_fields"] == {"confidence": 0.5}
+    assert data_of(events, "model_response")[0]["usage_detail"] == {"other": {"perplexity": 1.2}}
     assert result.source_version == "ATIF-v2.0" and not result.skipped
 
 
@@ -595,8 +584,8 @@ def test_shell_tools_become_exec_with_their_exit_codes(store: ObjectStore) -> No
         agent={"name": "claude-code", "version": "2", "extra": {"cwds": ["/repo"]}},
     )
     result = _import(store, doc)
-    events = _events(store, result)
-    runs = {e["tool_call_id"]: e for e in _of(events, "exec")}
+    events = trajectory_events(store, result)
+    runs = {e["tool_call_id"]: e for e in data_of(events, "exec")}
     assert sorted(runs) == ["b1", "m1", "o1", "s1", "x1"]  # not b2 (refused), not t1 (keystrokes)
     assert (runs["b1"]["argv"], runs["b1"]["exit_code"], runs["b1"]["cwd"]) == (
         ["bash", "-c", "pytest -q"],
@@ -610,7 +599,7 @@ def test_shell_tools_become_exec_with_their_exit_codes(store: ObjectStore) -> No
     )
     assert (runs["m1"]["exit_code"], runs["o1"]["exit_code"]) == (0, 0)
     assert (runs["s1"]["argv"], runs["s1"]["timed_out"]) == (["git", "status"], True)
-    errors = {r["id"]: r["is_error"] for r in _of(events, "tool_result")}
+    errors = {r["id"]: r["is_error"] for r in data_of(events, "tool_result")}
     assert errors == {"b1": True, "b2": True, "x1": False, "m1": False, "s1": False, "o1": False, "t1": False}
     assert result.stats["keystroke_calls"] == 1
 
@@ -663,9 +652,9 @@ def test_file_tools_write_only_when_the_result_says_they_did(store: ObjectStore)
     )
     doc["agent"]["extra"] = {"cwd": "/repo"}
     result = _import(store, doc)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     writes = [
-        (w["tool_call_id"], w["path"], w["operation"], w.get("size")) for w in _of(events, "file_write")
+        (w["tool_call_id"], w["path"], w["operation"], w.get("size")) for w in data_of(events, "file_write")
     ]
     assert writes == [
         ("w1", "src/a.py", "create", len(b"print(1)\n")),
@@ -674,7 +663,7 @@ def test_file_tools_write_only_when_the_result_says_they_did(store: ObjectStore)
         ("p1", "old.py", "edit", None),
         ("g1", "e.md", "create", 4),
     ]  # not e2 / r1 (failed), v1 (a view), w2 (no result: unknown whether it ran)
-    errors = {r["id"]: r["is_error"] for r in _of(events, "tool_result")}
+    errors = {r["id"]: r["is_error"] for r in data_of(events, "tool_result")}
     assert (errors["e2"], errors["r1"], errors["e1"]) == (True, True, False)
     assert result.tool_calls_unpaired == 1
 
@@ -691,9 +680,9 @@ def test_copied_context_steps_do_not_repeat_their_effects(store: ObjectStore) ->
         ),
     )
     result = _import(store, doc)
-    events = _events(store, result)
-    assert not _of(events, "file_write") and not _of(events, "exec")
-    assert _of(events, "tool_call")[0]["copied_context"] is True
+    events = trajectory_events(store, result)
+    assert not data_of(events, "file_write") and not data_of(events, "exec")
+    assert data_of(events, "tool_call")[0]["copied_context"] is True
 
 
 # -- pairing, malformed steps, type confusion -----------------------------------------------------
@@ -717,9 +706,9 @@ def test_results_are_paired_by_id_and_the_rest_handled_explicitly(store: ObjectS
         ),
     )
     result = _import(store, doc)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert (result.tool_calls_paired, result.tool_calls_unpaired, result.tool_results_unpaired) == (1, 1, 1)
-    ghost = next(r for r in _of(events, "tool_result") if r["id"] == "ghost")
+    ghost = next(r for r in data_of(events, "tool_result") if r["id"] == "ghost")
     assert ghost["unpaired"] is True
     assert _notes(events, "observation")[0]["text"] == "output of no call"
     assert result.stats["results_for_calls_outside_the_step"] == 2  # early, ghost
@@ -760,8 +749,8 @@ def test_malformed_steps_are_skipped_with_their_reasons(store: ObjectStore) -> N
         "steps[11]": "source of JSON type list; expected system, user or agent",
     }
     assert result.skipped_total == 11
-    events = _events(store, result)
-    calls = {c["id"]: c["input"] for c in _of(events, "tool_call")}
+    events = trajectory_events(store, result)
+    calls = {c["id"]: c["input"] for c in data_of(events, "tool_call")}
     assert calls == {"c10": {"a": 1}, "c11": {"arguments": "not json", "arguments_not_object": True}}
     assert events[-1]["data"]["skipped"] == 11
     assert result.stats["step_ids_not_integers"] == 1 and result.stats["steps_without_message"] == 1

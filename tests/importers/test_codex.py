@@ -17,8 +17,9 @@ import pytest
 from ledger.errors import ImportFormatError
 from ledger.importers import ImportResult, detect_format, import_bytes, import_file
 from ledger.objects import ObjectStore
-from ledger.trajectory import Redactor, read_trajectory, verify_trajectory
+from ledger.trajectory import Redactor
 from tests.conftest import assert_user_error, run_ledger
+from tests.importers.helpers import data_of, trajectory_events
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "trajectories"
 CODEX = ASSETS / "codex"
@@ -31,19 +32,7 @@ MALFORMED = CODEX / "rollout-66666666-6666-4666-8666-666666666666.jsonl"
 T = "2026-03-01T10:00:{:02d}.000Z"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ObjectStore:
-    return ObjectStore(tmp_path / "objects")
 
-
-def _events(store: ObjectStore, result: ImportResult) -> list[dict[str, Any]]:
-    path = store.path_for(result.trajectory_sha256)
-    assert verify_trajectory(path).ok
-    return [e.to_json() for e in read_trajectory(path)]
-
-
-def _of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [e["data"] for e in events if e["type"] == kind]
 
 
 def _file(store: ObjectStore, path: Path) -> ImportResult:
@@ -114,7 +103,7 @@ def test_main_fixture_maps_messages_calls_patch_and_model(store: ObjectStore) ->
     ]
     assert result.stats["duplicates:user_message"] == 1 and result.stats["duplicates:agent_message"] == 1
 
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     start = events[0]["data"]
     assert (start["agent"], start["cwd"], start["model_provider"]) == (
         "codex",
@@ -122,23 +111,23 @@ def test_main_fixture_maps_messages_calls_patch_and_model(store: ObjectStore) ->
         "synthetic",
     )
     assert events[0]["time"] == "2026-01-02T03:04:05.000000Z"  # source times are kept
-    first = _of(events, "model_response")[0]["response"]["content"]
+    first = data_of(events, "model_response")[0]["response"]["content"]
     assert first[0] == {"type": "thinking", "thinking": "I will inspect the synthetic directory."}
-    calls = {c["id"]: c for c in _of(events, "tool_call")}
+    calls = {c["id"]: c for c in data_of(events, "tool_call")}
     assert calls["call-structured-001"]["input"]["command"] == "find . -maxdepth 1 -type f"
     assert calls["call-structured-001"]["input"]["argv"] == ["bash", "-lc", "find . -maxdepth 1 -type f"]
     assert calls["call-mcp-001"] == {**calls["call-mcp-001"], "name": "mcp__synthetic__lookup"}
     assert calls["call-mcp-001"]["input"] == {"query": "fixture"}
-    (ran,) = _of(events, "exec")
+    (ran,) = data_of(events, "exec")
     assert ran["argv"][-1] == "find . -maxdepth 1 -type f" and ran["cwd"] == "/workspace/synthetic-project"
     assert "exit_code" not in ran  # the unified-exec output here states none
-    (written,) = _of(events, "file_write")
+    (written,) = data_of(events, "file_write")
     assert (written["path"], written["operation"], written["size"]) == (
         "gamma.txt",
         "create",
         len("synthetic\n"),
     )
-    results = {r["id"]: r["output"] for r in _of(events, "tool_result")}
+    results = {r["id"]: r["output"] for r in data_of(events, "tool_result")}
     assert results == {
         "call-structured-001": "./alpha.txt\n./beta.txt",
         "call-custom-001": "Done!",
@@ -158,7 +147,7 @@ def test_spawning_parent_and_its_sub_agent(store: ObjectStore) -> None:
     # parent: a user_message event with no item behind it -> model_request (from_event_msg);
     # spawn_agent call + output -> paired; the collab_tool_call UI event -> note.
     parent = _file(store, PARENT)
-    events = _events(store, parent)
+    events = trajectory_events(store, parent)
     assert dict(parent.event_counts) == {
         "build_start": 1,
         "model_request": 1,
@@ -168,15 +157,15 @@ def test_spawning_parent_and_its_sub_agent(store: ObjectStore) -> None:
         "tool_result": 1,
         "build_end": 1,
     }
-    assert _of(events, "model_request")[0]["from_event_msg"] is True
-    assert _of(events, "note")[0]["kind"] == "collab_tool_call"
-    assert _of(events, "tool_call")[0]["input"] == {
+    assert data_of(events, "model_request")[0]["from_event_msg"] is True
+    assert data_of(events, "note")[0]["kind"] == "collab_tool_call"
+    assert data_of(events, "tool_call")[0]["input"] == {
         "task_name": "synthetic_researcher",
         "message": "Inspect fixtures.",
     }
     # the sub-agent: its session names the parent thread; the copied spawn call has no output here
     child = _file(store, CHILD)
-    start = _events(store, child)[0]["data"]
+    start = trajectory_events(store, child)[0]["data"]
     assert start["parent_session_id"] == "22222222-2222-4222-8222-222222222222"
     assert (child.tool_calls_paired, child.tool_calls_unpaired) == (0, 1)
     assert (child.event_counts["model_request"], child.event_counts["model_response"]) == (2, 2)
@@ -185,7 +174,7 @@ def test_spawning_parent_and_its_sub_agent(store: ObjectStore) -> None:
 
 def test_legacy_layout_fixture(store: ObjectStore) -> None:
     result = _file(store, LEGACY)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert dict(result.event_counts) == {
         "build_start": 1,
         "model_request": 1,
@@ -193,7 +182,7 @@ def test_legacy_layout_fixture(store: ObjectStore) -> None:
         "build_end": 1,
     }
     assert result.session_id == "44444444-4444-4444-8444-444444444444" and events[0]["data"]["legacy_layout"]
-    assert _of(events, "model_response")[0]["response"]["content"] == [
+    assert data_of(events, "model_response")[0]["response"]["content"] == [
         {"type": "text", "text": "The synthetic legacy session is open."}
     ]
 
@@ -267,15 +256,15 @@ def test_old_layout_header_items_and_state_snapshots(store: ObjectStore) -> None
             ),
         },
     )
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert result.session_id == "old-1" and events[0]["data"]["git"] == {"branch": "main"}
     assert result.stats["legacy_state_records"] == 2 and not result.skipped
     assert (result.tool_calls_paired, result.event_counts["model_response"]) == (2, 2)
-    (ran,) = _of(events, "exec")  # apply_patch through the shell is a patch, not a process
+    (ran,) = data_of(events, "exec")  # apply_patch through the shell is a patch, not a process
     assert (ran["argv"], ran["exit_code"], ran["duration_ms"]) == (["ls", "-la"], 0, 250)
-    assert _of(events, "tool_call")[0]["input"]["command"] == "ls -la"
-    assert _of(events, "tool_result")[0]["output"] == "total 0"
-    (written,) = _of(events, "file_write")
+    assert data_of(events, "tool_call")[0]["input"]["command"] == "ls -la"
+    assert data_of(events, "tool_result")[0]["output"] == "total 0"
+    (written,) = data_of(events, "file_write")
     assert (written["path"], written["operation"], written["tool_call_id"]) == ("src/a.py", "edit", "c2")
     assert b"gAAAA-old" not in store.path_for(result.trajectory_sha256).read_bytes()
 
@@ -331,17 +320,17 @@ def test_shell_exit_codes_and_failed_patches(store: ObjectStore) -> None:
             action={"type": "search", "query": "codex rollout"},
         ),
     )
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert [(m.id, m.provider) for m in result.models] == [("gpt-5-codex", "openai")]
-    runs = {e["tool_call_id"]: e for e in _of(events, "exec")}
+    runs = {e["tool_call_id"]: e for e in data_of(events, "exec")}
     assert (runs["c1"]["exit_code"], runs["c1"]["duration_ms"], runs["c1"]["cwd"]) == (1, 2500, "/repo/pkg")
     assert runs["c2"]["background"] is True and runs["c2"]["session"] == "3"
     assert (runs["l1"]["argv"], runs["l1"]["exit_code"]) == (["bash", "-lc", "make"], 2)
-    errors = {r["id"]: r["is_error"] for r in _of(events, "tool_result")}
+    errors = {r["id"]: r["is_error"] for r in data_of(events, "tool_result")}
     assert errors["c1"] and errors["l1"] and errors["p1"] is False and not errors["c2"]
-    (moved,) = _of(events, "file_write")  # p1 failed: no write
+    (moved,) = data_of(events, "file_write")  # p1 failed: no write
     assert (moved["path"], moved["moved_from"], moved["operation"]) == ("new.py", "old.py", "edit")
-    search = next(c for c in _of(events, "tool_call") if c["name"] == "web_search")
+    search = next(c for c in data_of(events, "tool_call") if c["name"] == "web_search")
     assert search["input"]["query"] == "codex rollout" and search["server_side"] is True
     assert (result.tool_calls_paired, result.tool_calls_unpaired, result.tool_results_unpaired) == (6, 0, 0)
     assert result.stats["merged:patch_apply_end"] == 1 and result.stats["merged:exec_command_end"] == 1
@@ -388,12 +377,12 @@ def test_token_counts_compaction_and_turn_events(store: ObjectStore) -> None:
         line(9, "turn_context", {"cwd": "/repo", "model": "gpt-5-mini", "approval_policy": "never"}),
         line(10, "event_msg", {"type": "turn_aborted", "reason": "interrupted"}),
     )
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     end = events[-1]["data"]
     assert end["usage"] == {"input_tokens": 1200, "output_tokens": 90} and end["usage_detail"] == usage
     assert (end["last_turn"], end["user_turns"], end["status"]) == ("aborted", 2, "interrupted")
     assert [m.id for m in result.models] == ["gpt-5", "gpt-5-mini"]
-    notes = [n["kind"] for n in _of(events, "note")]
+    notes = [n["kind"] for n in data_of(events, "note")]
     assert notes == [
         "turn_context",
         "task_started",
@@ -402,10 +391,10 @@ def test_token_counts_compaction_and_turn_events(store: ObjectStore) -> None:
         "turn_context",
         "turn_aborted",
     ]
-    compacted = next(n for n in _of(events, "note") if n["kind"] == "compacted")
+    compacted = next(n for n in data_of(events, "note") if n["kind"] == "compacted")
     assert (compacted["text"], compacted["replacement_history_items"]) == ("summary of the work", 1)
-    assert _of(events, "model_request")[0]["injected"] == "environment_context"
-    assert _of(events, "model_response")[0]["response"]["content"] == [
+    assert data_of(events, "model_request")[0]["injected"] == "environment_context"
+    assert data_of(events, "model_response")[0]["response"]["content"] == [
         {"type": "text", "text": "hi", "phase": "final"}
     ]
     trajectory = store.path_for(result.trajectory_sha256).read_bytes()
@@ -452,12 +441,12 @@ def test_malformed_lines_are_skipped_with_their_reasons(store: ObjectStore) -> N
     assert "unknown rollout line type 'brand_new_kind'" in reasons["line 13"]
     assert "line has no 'type'" in reasons["line 14"]
     assert result.skipped_total == len(result.skipped) == 9
-    events = _events(store, result)
-    bad = next(c for c in _of(events, "tool_call") if c["id"] == "c1")
+    events = trajectory_events(store, result)
+    bad = next(c for c in data_of(events, "tool_call") if c["id"] == "c1")
     assert bad["input"] == {"arguments": "{not json", "arguments_not_json": True}
     assert (result.tool_calls_paired, result.tool_results_unpaired) == (1, 1)  # c1; c-none
     assert (
-        _of(events, "model_request")[0]["request"]["messages"][0]["content"] == "a bare string is still text"
+        data_of(events, "model_request")[0]["request"]["messages"][0]["content"] == "a bare string is still text"
     )
 
 
@@ -472,9 +461,9 @@ def test_event_only_messages_are_imported_once(store: ObjectStore) -> None:
         item(4, type="message", role="assistant", content=text),
         line(5, "event_msg", {"type": "agent_message", "message": "done"}),  # a second copy: no item left
     )
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert result.stats["duplicates:agent_message"] == 1
-    requests, responses = _of(events, "model_request"), _of(events, "model_response")
+    requests, responses = data_of(events, "model_request"), data_of(events, "model_response")
     assert [r["from_event_msg"] for r in requests] == [True]
     # one response: the reasoning event (no item behind it), the item's message, the extra copy
     assert [r["response"]["content"] for r in responses] == [

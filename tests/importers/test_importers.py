@@ -15,25 +15,17 @@ import pytest
 from ledger.errors import ImportFormatError
 from ledger.importers import ImportResult, detect_format, import_bytes, import_file
 from ledger.objects import ObjectStore
-from ledger.trajectory import Redactor, read_trajectory, verify_trajectory
+from ledger.trajectory import Redactor
+from tests.importers.helpers import trajectory_events
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "trajectories"
 SECRET = b"sk-ant-api03-abcdef1234567890abcdef"  # planted in one Claude Code fixture
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ObjectStore:
-    return ObjectStore(tmp_path / "objects")
-
 
 def _import(store: ObjectStore, rel: str, **kwargs: object) -> ImportResult:
     return import_file(ASSETS / rel, store, redactor=Redactor(environ={}), **kwargs)  # type: ignore[arg-type]
 
-
-def _events(store: ObjectStore, result: ImportResult) -> list[dict[str, object]]:
-    path = store.path_for(result.trajectory_sha256)
-    assert verify_trajectory(path).ok
-    return [e.to_json() for e in read_trajectory(path)]
 
 
 # (fixture, format, event counts by type, paired, unpaired calls, unpaired results, skipped)
@@ -418,7 +410,7 @@ def test_fixture_imports_with_hand_derived_counts(
         orphans,
     )
     assert result.skipped_total == skipped == len(result.skipped)
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert events[0]["type"] == "build_start"
     assert events[-1]["type"] == "build_end"
 
@@ -426,7 +418,7 @@ def test_fixture_imports_with_hand_derived_counts(
 @pytest.mark.parametrize("rel", sorted({case[0] for case in CASES}))
 def test_original_bytes_are_recoverable_by_the_digest_in_build_start(store: ObjectStore, rel: str) -> None:
     result = _import(store, rel)
-    start = _events(store, result)[0]["data"]
+    start = trajectory_events(store, result)[0]["data"]
     assert isinstance(start, dict)
     source = start["source"]
     assert source["sha256"] == result.original_sha256
@@ -476,21 +468,21 @@ def test_auto_detection_picks_the_right_format(rel: str, fmt: str) -> None:
 
 def test_source_timestamps_are_kept_in_utc(store: ObjectStore) -> None:
     result = _import(store, "inspect_ai/tools_sandbox_attachments.json")
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     exec_event = next(e for e in events if e["type"] == "exec")
     assert exec_event["time"] == "2025-09-30T10:00:03.500000Z"  # 12:00:03.5+02:00
     assert exec_event["data"]["argv"] == ["bash", "--login", "-c", "ls"]  # type: ignore[index]
 
 
 def test_inspect_attachments_are_resolved(store: ObjectStore) -> None:
-    events = _events(store, _import(store, "inspect_ai/tools_sandbox_attachments.json"))
+    events = trajectory_events(store, _import(store, "inspect_ai/tools_sandbox_attachments.json"))
     request = next(e for e in events if e["type"] == "model_request")["data"]
     assert request["request"]["messages"][0]["content"] == "What is in the dir?"  # type: ignore[index]
 
 
 def test_claude_streamed_parts_merge_into_one_response(store: ObjectStore) -> None:
     result = _import(store, "claude-code/streaming_split_sidechain_malformed.jsonl")
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     first = next(e for e in events if e["type"] == "model_response")["data"]
     response = first["response"]  # type: ignore[index]
     assert [b["type"] for b in response["content"]] == ["thinking", "text", "tool_use", "tool_use"]
@@ -513,7 +505,7 @@ def test_imported_transcripts_are_redacted(store: ObjectStore) -> None:
 
 def test_claude_abandoned_branch_is_flagged(store: ObjectStore) -> None:
     result = _import(store, "claude-code/forked_branch.jsonl")
-    flagged = [e["data"].get("uuid") for e in _events(store, result) if e["data"].get("abandoned_branch")]  # type: ignore[union-attr]
+    flagged = [e["data"].get("uuid") for e in trajectory_events(store, result) if e["data"].get("abandoned_branch")]  # type: ignore[union-attr]
     assert flagged == ["f3", "f4"]
     assert result.stats["abandoned_branch_records"] == 2
 
@@ -521,7 +513,7 @@ def test_claude_abandoned_branch_is_flagged(store: ObjectStore) -> None:
 def test_claude_branch_rewound_before_a_preserved_segment_compaction_is_flagged(store: ObjectStore) -> None:
     # the boundary's logicalParentUuid (b2a2) was re-parented under the compact summary
     result = _import(store, "claude-code/dag_compact_after_rewind_preserved.jsonl")
-    data = [e["data"] for e in _events(store, result)]
+    data = [e["data"] for e in trajectory_events(store, result)]
     flagged = [d["uuid"] for d in data if isinstance(d, dict) and d.get("abandoned_branch")]
     assert flagged == ["b1u", "b1a"]
 
@@ -539,7 +531,7 @@ def test_models_seen_carry_provider_and_endpoint(store: ObjectStore) -> None:
 
 def test_end_status_comes_from_the_source(store: ObjectStore) -> None:
     ends = {
-        rel: _events(store, _import(store, rel))[-1]["data"]["status"]  # type: ignore[index]
+        rel: trajectory_events(store, _import(store, rel))[-1]["data"]["status"]  # type: ignore[index]
         for rel in (
             "swe-agent/swe-agent__test-repo-i1.traj",
             "openhands/basic_interactions.json",
@@ -623,7 +615,7 @@ def test_otel_span_details_reach_the_trajectory(store: ObjectStore) -> None:
         {"id": "claude-sonnet-4-5-20250929", "provider": "anthropic", "endpoint": "api.anthropic.com:443"}
     ]
     assert result.stats == {"spans_without_gen_ai": 1}
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert [e["time"] for e in events] == sorted(e["time"] for e in events)  # ordered by span start
     results = {e["data"]["id"]: e["data"] for e in events if e["type"] == "tool_result"}  # type: ignore[index]
     assert results["call_1"]["output"] == "wrote 12 bytes"
@@ -642,5 +634,5 @@ def test_values_canonical_json_cannot_hold_are_kept_as_text(store: ObjectStore) 
     ]
     result = import_bytes(json.dumps(messages).encode(), "m.json", store, redactor=Redactor(environ={}))
     assert result.format == "otel-genai" and result.stats["values_kept_as_text"] == 2  # response + call
-    call = next(e["data"] for e in _events(store, result) if e["type"] == "tool_call")
+    call = next(e["data"] for e in trajectory_events(store, result) if e["type"] == "tool_call")
     assert call["input"] == {"n": str(2**70)}  # type: ignore[index]

@@ -12,14 +12,12 @@ import io
 import json
 import warnings
 import zipfile
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from ledger.importers import ImportResult, import_bytes
 from ledger.objects import ObjectStore
-from ledger.trajectory import Redactor, read_trajectory, verify_trajectory
+from ledger.trajectory import Redactor
+from tests.importers.helpers import trajectory_events
 
 T = "2026-03-20T10:00:0{}+00:00"
 HEADER = {
@@ -29,19 +27,10 @@ HEADER = {
 }
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ObjectStore:
-    return ObjectStore(tmp_path / "objects")
-
 
 def _import(store: ObjectStore, data: bytes, name: str = "log.json") -> ImportResult:
     return import_bytes(data, name, store, format="inspect", redactor=Redactor(environ={}))
 
-
-def _events(store: ObjectStore, result: ImportResult) -> list[dict[str, Any]]:
-    path = store.path_for(result.trajectory_sha256)
-    assert verify_trajectory(path).ok
-    return [e.to_json() for e in read_trajectory(path)]
 
 
 def _log(*samples: dict[str, Any]) -> bytes:
@@ -92,11 +81,11 @@ def test_pooled_model_inputs_are_expanded(store: ObjectStore) -> None:
         ],
     }  # fmt: skip
     result = _import(store, _log(sample))
-    requests = [e["data"]["request"] for e in _events(store, result) if e["type"] == "model_request"]
+    requests = [e["data"]["request"] for e in trajectory_events(store, result) if e["type"] == "model_request"]
     assert [m["content"] for m in requests[0]["messages"]] == ["You are a careful agent.", "list files"]
     # the second request repeats the first and adds two: only those are kept (linear, not quadratic)
     assert [m["content"] for m in requests[1]["messages"]] == ["done", "thanks"]
-    second = [e["data"] for e in _events(store, result) if e["type"] == "model_request"][1]
+    second = [e["data"] for e in trajectory_events(store, result) if e["type"] == "model_request"][1]
     assert (second["request_scope"], second["prior_messages"]) == ("new_messages", 2)
     assert "input_refs" not in requests[0]
     assert requests[2]["input_refs"] == [[3, 9]] and result.stats["unresolved_input_refs"] == 1
@@ -106,7 +95,7 @@ def test_the_short_lived_v3_message_pool_is_read_too(store: ObjectStore) -> None
     # inspect 0.3.195-0.3.199 (INSPECT_LOG_FORMAT_V3) kept the pool as sample.message_pool
     sample = {"id": 1, "epoch": 1, "input": "x", "target": "", "message_pool": [{"role": "user", "content": "hi"}],
               "events": [model_event(1, input=[], input_refs=[[0, 1]])]}  # fmt: skip
-    events = _events(store, _import(store, _log(sample)))
+    events = trajectory_events(store, _import(store, _log(sample)))
     request = next(e["data"]["request"] for e in events if e["type"] == "model_request")
     assert request["messages"] == [{"role": "user", "content": "hi"}]
 
@@ -117,7 +106,7 @@ def test_old_transcript_with_tc_content_refs(store: ObjectStore) -> None:
     sample = {"id": "s", "epoch": 1, "input": "x", "target": "", "messages": [],
               "transcript": {"events": [model_event(1, input=[{"role": "user", "content": f"tc://{digest}"}])],
                              "content": {digest: "a prompt longer than fifty characters, kept by reference"}}}  # fmt: skip
-    events = _events(store, _import(store, _log(sample)))
+    events = trajectory_events(store, _import(store, _log(sample)))
     request = next(e["data"]["request"] for e in events if e["type"] == "model_request")
     assert request["messages"][0]["content"].startswith("a prompt longer")
 
@@ -133,7 +122,7 @@ def test_events_nested_in_subtasks_and_tools_are_imported_in_place(store: Object
     sample = {"id": 1, "epoch": 1, "input": "x", "target": "",
               "events": [model_event(1, output=calling("c1", "bash", {"cmd": "ls"})), tool, subtask]}  # fmt: skip
     result = _import(store, _log(sample))
-    kinds = [e["type"] for e in _events(store, result)][1:-1]
+    kinds = [e["type"] for e in trajectory_events(store, result)][1:-1]
     assert kinds == ["note", "model_request", "model_response", "tool_call", "exec", "tool_result",
                      "note", "model_request", "model_response"]  # fmt: skip
     assert result.tool_calls_paired == 1 and not result.skipped
@@ -167,7 +156,7 @@ def test_chunked_samples_are_reassembled(store: ObjectStore) -> None:
         (prefix + "attachments/0.json", ["the answer", "the question"]),
     ])  # fmt: skip
     result = _import(store, data, "log.eval")
-    requests = [e["data"]["request"] for e in _events(store, result) if e["type"] == "model_request"]
+    requests = [e["data"]["request"] for e in trajectory_events(store, result) if e["type"] == "model_request"]
     assert [m["content"] for m in requests[0]["messages"]] == ["the question"]
     assert [m["content"] for m in requests[1]["messages"]] == ["the answer"]  # what it adds to the first
     assert not result.skipped and result.event_counts["note"] == 1  # one sample, not five
@@ -184,7 +173,7 @@ def test_a_log_from_before_transcripts_imports_its_messages(store: ObjectStore) 
     sample = {"id": 1, "epoch": 1, "input": "count files", "target": "3", "messages": messages,
               "output": {"model": "openai/gpt-4", "choices": []}}  # fmt: skip
     result = _import(store, json.dumps({**HEADER, "version": 1, "samples": [sample]}).encode())
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     assert result.event_counts["model_request"] == 2 and result.tool_calls_paired == 1
     second = [e["data"] for e in events if e["type"] == "model_request"][1]
     # the second turn's request is the first one plus the assistant's call and the tool's answer
@@ -234,7 +223,7 @@ def test_every_event_kind_is_mapped_or_noted(store: ObjectStore) -> None:
     assert result.stats["unmapped:state"] == 1 and result.stats["unmapped:store"] == 1
     # 21 events: state/store counted; write_file -> file_write; 18 notes + the sample note
     assert result.event_counts["note"] == 19 and result.event_counts["file_write"] == 1
-    notes = {e["data"]["kind"]: e["data"] for e in _events(store, result) if e["type"] == "note"}
+    notes = {e["data"]["kind"]: e["data"] for e in trajectory_events(store, result) if e["type"] == "note"}
     assert notes["approval"]["decision"] == "reject" and notes["approval"]["call"]["id"] == "c9"
     assert notes["info"]["data"] == {"progress": 0.5}
     assert notes["sample_limit"]["type"] == "token" and notes["compaction"]["tokens_after"] == 800
@@ -260,7 +249,7 @@ def test_pending_tools_server_side_tools_and_structured_results(store: ObjectSto
         {**tool, "id": "c3", "result": "", "pending": True},
     ]  # fmt: skip
     result = _import(store, _log({"id": 1, "epoch": 1, "input": "x", "target": "", "events": events}))
-    results = {e["data"]["id"]: e["data"] for e in _events(store, result) if e["type"] == "tool_result"}
+    results = {e["data"]["id"]: e["data"] for e in trajectory_events(store, result) if e["type"] == "tool_result"}
     assert results["ws1"]["output"] == "3 results" and results["ws1"]["server_side"] is True
     assert results["c1"]["output"] == "a\nb"
     assert results["c2"]["output"][0]["type"] == "image"
@@ -280,7 +269,7 @@ def test_retried_attempts_are_imported_before_the_final_one(store: ObjectStore) 
         "events": [model_event(5)],
     }
     result = _import(store, _log(sample))
-    notes = [e["data"] for e in _events(store, result) if e["type"] == "note"]
+    notes = [e["data"] for e in trajectory_events(store, result) if e["type"] == "note"]
     assert [n["kind"] for n in notes] == ["sample", "error_retry"] and notes[1]["error"] == "sandbox died"
     assert result.event_counts["model_request"] == 2 and result.tool_calls_unpaired == 1
 
@@ -291,7 +280,7 @@ def test_a_log_still_running_has_only_its_journal(store: ObjectStore) -> None:
     sample = {"id": 1, "epoch": 1, "input": "x", "target": "", "events": [model_event(1)]}
     data = _zip([("_journal/start.json", start), ("samples/1_epoch_1.json", sample)])
     result = _import(store, data, "running.eval")
-    end = _events(store, result)[-1]["data"]
+    end = trajectory_events(store, result)[-1]["data"]
     assert end["status"] == "interrupted" and result.stats["incomplete_log"] == 1
 
 

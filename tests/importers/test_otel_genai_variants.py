@@ -10,21 +10,15 @@ int64 as strings, enums as integers; protobuf's proto field names are read too),
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from ledger.importers import ImportResult, detect_format, import_bytes
 from ledger.objects import ObjectStore
-from ledger.trajectory import Redactor, read_trajectory, verify_trajectory
+from ledger.trajectory import Redactor
+from tests.importers.helpers import trajectory_events
 
 NS = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z in Unix nanoseconds
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> ObjectStore:
-    return ObjectStore(tmp_path / "objects")
 
 
 def _import(store: ObjectStore, doc: Any) -> ImportResult:
@@ -32,11 +26,6 @@ def _import(store: ObjectStore, doc: Any) -> ImportResult:
     assert detect_format(data, "trace.json")[0][0] == "otel-genai"
     return import_bytes(data, "trace.json", store, redactor=Redactor(environ={}))
 
-
-def _events(store: ObjectStore, result: ImportResult) -> list[dict[str, Any]]:
-    path = store.path_for(result.trajectory_sha256)
-    assert verify_trajectory(path).ok
-    return [e.to_json() for e in read_trajectory(path)]
 
 
 def val(value: Any) -> dict[str, Any]:
@@ -85,7 +74,7 @@ def test_proto_field_names_read_like_lower_camel_case(store: ObjectStore) -> Non
         text = text.replace(f'"{camel_key}"', f'"{snake}"')
     a, b = _import(store, camel), _import(store, text.encode())
     assert a.event_counts == b.event_counts and b.event_counts["tool_call"] == 1
-    assert [e["time"] for e in _events(store, a)] == [e["time"] for e in _events(store, b)]
+    assert [e["time"] for e in trajectory_events(store, a)] == [e["time"] for e in trajectory_events(store, b)]
 
 
 def test_error_status_in_any_encoding_fails_the_tool(store: ObjectStore) -> None:
@@ -95,7 +84,7 @@ def test_error_status_in_any_encoding_fails_the_tool(store: ObjectStore) -> None
                           "gen_ai.tool.call.id": f"c{i}", "gen_ai.tool.call.result": "x"}, status={"code": code})
         for i, code in enumerate([2, "2", "STATUS_CODE_ERROR", 1, "STATUS_CODE_OK"])
     ]  # fmt: skip
-    events = _events(store, _import(store, export(*tools)))
+    events = trajectory_events(store, _import(store, export(*tools)))
     assert [e["data"]["is_error"] for e in events if e["type"] == "tool_result"] == [
         True,
         True,
@@ -115,7 +104,7 @@ def test_agent_spans_are_notes_even_when_they_carry_messages(store: ObjectStore)
     chat = span("ch", 1, {**CHAT, "gen_ai.input.messages": json.dumps(USER)})
     result = _import(store, export(agent, chat))
     assert result.event_counts["model_request"] == 1 and result.event_counts["note"] == 1
-    note = next(e["data"] for e in _events(store, result) if e["type"] == "note")
+    note = next(e["data"] for e in trajectory_events(store, result) if e["type"] == "note")
     assert note["kind"] == "agent:invoke_agent" and note["output_messages"][0]["parts"][0]["content"] == "3"
 
 
@@ -132,7 +121,7 @@ def test_server_tool_calls_are_paired_and_marked(store: ObjectStore) -> None:
     )
     again = span("b", 2, {**CHAT, "gen_ai.input.messages": json.dumps(USER + output)})  # history repeats it
     result = _import(store, export(first, again))
-    results = [e["data"] for e in _events(store, result) if e["type"] == "tool_result"]
+    results = [e["data"] for e in trajectory_events(store, result) if e["type"] == "tool_result"]
     assert [(r["id"], r["output"], r["server_side"]) for r in results] == [("s1", {"hits": 2}, True)]
     assert result.tool_calls_paired == 1
 
@@ -161,7 +150,7 @@ def test_log_records_attach_to_their_span_or_form_their_own(store: ObjectStore) 
         {"timeUnixNano": str(NS), "body": val("app started")},
     ]
     result = _import(store, export(span("ch", 1, CHAT), logs=logs))
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     requests = [e["data"]["request"]["messages"] for e in events if e["type"] == "model_request"]
     assert [len(r) for r in requests] == [1, 1, 3]
     assert result.event_counts["tool_call"] == 1  # from the details record of span "ch"
@@ -192,7 +181,7 @@ def test_openinference_llm_and_tool_spans(store: ObjectStore) -> None:
                           "input.value": '{"city": "Paris"}', "output.value": "sunny"})  # fmt: skip
     chain = span("c1", 0, {"openinference.span.kind": "CHAIN", "input.value": "weather in Paris?"})
     result = _import(store, export(chain, llm, tool))
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     request = next(e["data"] for e in events if e["type"] == "model_request")
     assert request["request"]["messages"] == [
         {"role": "user", "parts": [{"type": "text", "content": "weather in Paris?"}]}
@@ -214,7 +203,7 @@ def test_openllmetry_tool_spans_are_tool_calls(store: ObjectStore) -> None:
                          "traceloop.entity.input": '{"args": [], "kwargs": {"path": "tests/"}}',
                          "traceloop.entity.output": '"2 passed"'})  # fmt: skip
     result = _import(store, export(workflow, tool))
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     call = next(e["data"] for e in events if e["type"] == "tool_call")
     assert call["name"] == "run_tests" and call["input"]["kwargs"] == {"path": "tests/"}
     assert next(e["data"]["output"] for e in events if e["type"] == "tool_result") == "2 passed"
@@ -234,7 +223,7 @@ def test_plain_attribute_objects_numeric_times_and_evaluation_events(store: Obje
                       "attributes": [{"key": "gen_ai.evaluation.name", "value": val("relevance")},
                                      {"key": "gen_ai.evaluation.score.value", "value": val(0.9)}]}]  # fmt: skip
     result = _import(store, export(one))
-    events = _events(store, result)
+    events = trajectory_events(store, result)
     request = next(e for e in events if e["type"] == "model_request")
     assert request["data"]["request"]["messages"] == USER and request["time"] == "2026-01-01T00:00:01.000000Z"
     assert request["data"]["request"]["parameters"]["max_tokens"] == 64
