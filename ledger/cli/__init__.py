@@ -63,11 +63,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": (
         "ledger.cli.importers",
         "import_",
-        "Import another agent's transcript (Claude Code, SWE-agent, mini-swe-agent, inspect, OpenHands).",
+        "Import another agent's transcript (Claude Code, Codex, SWE-agent, mini-swe-agent, inspect, "
+        "OpenHands, ATIF, OpenTelemetry GenAI).",
     ),
     "init": ("ledger.cli.init", "init", "Create a workspace: ledger.toml, signing key, folders."),
     "key": ("ledger.cli.attest", "key", "Signing keys: generate."),
-    "verify": ("ledger.cli.attest", "verify", "Verify artifacts: SIGNED, BOUND, TESTED levels (offline)."),
+    "verify": (
+        "ledger.cli.attest",
+        "verify",
+        "Verify artifacts: SIGNED, BOUND, TESTED, REPRODUCED, AUTHORIZED (offline).",
+    ),
     "report": ("ledger.cli.report", "report", "Write the self-contained HTML audit report."),
     "spec": ("ledger.cli.spec", "spec", "Code from Spec tree: status, validate, chain."),
     "push": (
