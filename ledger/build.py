@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ledger import __version__
 from ledger.config import load_config
 from ledger.digest import canonical_json, sha256_file, sha256_hex
-from ledger.errors import CheckFailed, InputError
+from ledger.errors import AttestationError, CheckFailed, InputError
 from ledger.fsutil import atomic_write_bytes, confine
 from ledger.workspace import Workspace
 
@@ -521,19 +521,43 @@ def load_replay_events(workspace: Workspace, reference: str) -> tuple[Mapping[st
 
 
 def _trajectory_of_build(workspace: Workspace, build_id: str) -> str:
-    from ledger.attest.dsse import read_envelope_file
+    """The trajectory digest a *verified* provenance of ``build_id`` names.
+
+    The envelope file is workspace content (a cloned repository's): its statement is read only
+    once a key of ``[trust]`` verifies it, as everywhere else, so an unsigned or forged
+    ``attestations/<id>.intoto.jsonl`` cannot choose the answers a replay feeds the tools.
+    """
     from ledger.attest.files import envelope_path
+    from ledger.attest.policy import load_trust_policy
+    from ledger.attest.statement import PROVENANCE_TYPE
+    from ledger.attest.verify import collect_evidence
+    from ledger.objects import check_digest
 
     path = envelope_path(workspace.attestations_dir, build_id)
     if not path.is_file():
         raise InputError(f"no build {build_id}: {path.relative_to(workspace.root)} does not exist")
-    # The digest is read from our own provenance; replay then re-checks the trajectory's chain.
-    for line in read_envelope_file(path):
-        statement = json.loads(line.envelope.payload)
-        for byproduct in statement.get("predicate", {}).get("runDetails", {}).get("byproducts", []):
-            if byproduct.get("name") == "trajectory":
-                return str(byproduct["digest"]["sha256"])
-    raise InputError(f"build {build_id} names no trajectory byproduct")
+    evidence = collect_evidence(
+        workspace.attestations_dir, load_trust_policy(workspace), root=workspace.root, build_id=build_id
+    )
+    for verified in evidence.statements:
+        prov = verified.statement.provenance
+        if verified.statement.predicate_type != PROVENANCE_TYPE or prov is None or prov.build_id != build_id:
+            continue
+        run = verified.statement.raw.get("predicate", {}).get("runDetails", {})
+        byproducts = run.get("byproducts") if isinstance(run, dict) else None
+        for byproduct in byproducts if isinstance(byproducts, list) else []:
+            if isinstance(byproduct, dict) and byproduct.get("name") == "trajectory":
+                digest = byproduct.get("digest")
+                sha256 = digest.get("sha256") if isinstance(digest, dict) else None
+                return check_digest(sha256 if isinstance(sha256, str) else repr(sha256))
+        raise InputError(f"build {build_id} names no trajectory byproduct", file=verified.where)
+    reasons = dict.fromkeys(r.reason for r in evidence.rejected)
+    why = "; ".join(reasons) or "it holds no provenance of this build"
+    raise AttestationError(
+        f"no verified provenance of build {build_id}: {why}",
+        file=str(path.relative_to(workspace.root)),
+        hint="replay only builds whose attestation a key of ledger.toml [trust] signed",
+    )
 
 
 __all__ = [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -42,15 +44,51 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     fsync_dir(path.parent)
 
 
+def open_regular(path: str | os.PathLike[str]) -> int:
+    """A read-only descriptor on ``path``, which must be (or link to) a regular file.
+
+    A hostile workspace can name ``/dev/zero``, a FIFO or a directory where a file is expected
+    (a symlinked ``attestations/x.intoto.jsonl`` or object blob): reading one would never end or
+    eat all memory, opening a FIFO would block. ``O_NONBLOCK`` keeps the open from blocking, the
+    ``fstat`` refuses anything else with an ``OSError`` (``EINVAL``, "not a regular file") that
+    callers already turn into a one-line error.
+    """
+    return _open_regular(path)[0]
+
+
+def _open_regular(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """``open_regular``'s descriptor and the file's size (one ``fstat``)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
+
+
+def read_regular(path: str | os.PathLike[str]) -> bytes:
+    """A whole regular file (see ``open_regular``; device files, FIFOs and directories refused)."""
+    return read_whole(os.fspath(path))
+
+
 def read_whole(path: str, size: int | None = None) -> bytes:
     """A whole file in three or four system calls (open, [fstat,] read, close) where
     ``open().read()`` makes nine (two fstat, two lseek, an isatty ioctl, a read to see EOF…).
     Ingest reads two small files per build, and a system call costs microseconds in a VM.
-    ``size``: the size the caller saw (a stat); a file that has grown since is still read whole.
+    ``size``: the size the caller saw (a stat that said it is a regular file); a file that has
+    grown since is still read whole. Without ``size`` the file must be a regular file (a
+    ``/dev/zero`` in its place is refused, as ``open_regular`` explains).
     """
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    if size is None:
+        fd, expected = _open_regular(path)
+    else:
+        fd, expected = os.open(path, os.O_RDONLY | os.O_CLOEXEC), size
     try:
-        expected = os.fstat(fd).st_size if size is None else size
         data = os.read(fd, expected + 1)
         if len(data) <= expected:  # a regular file reads short only at its end
             return data

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from ledger.digest import CHUNK, sha256_hex
 from ledger.errors import CheckFailed, InputError, StoreError
-from ledger.fsutil import fsync_dir
+from ledger.fsutil import fsync_dir, open_regular
 
 ALGORITHM = "sha256"
 _DIGEST_RE = re.compile(r"\A[0-9a-f]{64}\Z")
@@ -118,9 +118,13 @@ class ObjectStore:
         """A binary reader on the blob; not re-hashed (use ``verify`` or ``get_bytes``)."""
         path = self.path_for(digest)
         try:
-            return open(path, "rb")
+            return os.fdopen(open_regular(path), "rb")
         except FileNotFoundError:
             raise ObjectNotFound(f"object {digest} is not in the store {self.root}") from None
+        except OSError as exc:  # a blob replaced by a link to /dev/zero, a FIFO, a directory
+            raise ObjectCorrupt(
+                f"object {digest} cannot be read: {exc.strerror or exc}", file=str(path)
+            ) from None
 
     def get_bytes(self, digest: str) -> bytes:
         """The blob's bytes, re-hashed on the way out: a tampered blob raises ObjectCorrupt."""
@@ -171,6 +175,14 @@ class ObjectStore:
         """Rename a synced temp file into place; losing a race to an equal blob is fine."""
         final = self.path_for(digest)
         final.parent.mkdir(parents=True, exist_ok=True)
+        # a fan-out directory (sha256/ab) planted as a symlink would put the blob elsewhere
+        root = self.root.resolve()
+        if root not in final.parent.resolve().parents:
+            raise StoreError(
+                f"{final.parent} resolves outside the object store {self.root} (symlink?); "
+                "refusing to write there",
+                file=str(final.parent),
+            )
         os.chmod(tmp, _BLOB_MODE)
         os.replace(tmp, final)
         fsync_dir(final.parent)

@@ -17,7 +17,7 @@ from typing import Any
 
 from ledger.digest import canonical_json
 from ledger.errors import AttestationError, InputError
-from ledger.fsutil import atomic_write_bytes
+from ledger.fsutil import atomic_write_bytes, read_regular
 from ledger.safeparse import find_lone_surrogate, loads_strict
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -142,7 +142,7 @@ def parse_envelope(data: Any, *, file: str | None = None, line: int | None = Non
 def read_envelope_file(path: Path) -> list[EnvelopeLine]:
     """Every envelope in a ``.intoto.jsonl`` file; a malformed line is an error naming it."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # a link to /dev/zero or a FIFO is refused, not read forever
     except OSError as exc:
         raise AttestationError(f"cannot read envelope file: {exc.strerror}", file=str(path)) from None
     out: list[EnvelopeLine] = []

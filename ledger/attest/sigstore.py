@@ -123,8 +123,10 @@ class BundleLine:
 
 def read_bundle_file(path: Path) -> list[BundleLine]:
     """Every bundle in a ``.sigstore.jsonl`` file; lines that are not JSON objects are errors."""
+    from ledger.fsutil import read_regular
+
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # a link to /dev/zero or a FIFO is refused, not read forever
     except OSError as exc:
         raise AttestationError(f"cannot read bundle file: {exc.strerror}", file=str(path)) from None
     out = []

@@ -19,7 +19,7 @@ from ledger.attest.dsse import ENVELOPE_SUFFIX, PAYLOAD_TYPE, Envelope, read_env
 from ledger.attest.policy import LEVEL_ORDER, Level, TrustedKey, TrustPolicy
 from ledger.attest.sigcheck import Check, signature_check
 from ledger.attest.sigstore import BUNDLE_SUFFIX, read_bundle_file, verify_bundle
-from ledger.attest.statement import PROVENANCE_TYPE
+from ledger.attest.statement import PROVENANCE_TYPE, check_build_id
 from ledger.attest.views import Statement, read_statement
 from ledger.digest import sha256_file
 from ledger.errors import InputError, LedgerError
@@ -134,13 +134,19 @@ def _check_of(trusted: TrustedKey) -> Check:
     return entry[1]
 
 
-def collect_evidence(attestation_dir: Path, policy: TrustPolicy, *, root: Path | None = None) -> Evidence:
-    """Read every ``*.intoto.jsonl`` / ``*.sigstore.jsonl``; keep only what verifies."""
+def collect_evidence(
+    attestation_dir: Path, policy: TrustPolicy, *, root: Path | None = None, build_id: str | None = None
+) -> Evidence:
+    """Read every ``*.intoto.jsonl`` / ``*.sigstore.jsonl``; keep only what verifies.
+
+    ``build_id``: only that build's two files (``<build-id>.intoto.jsonl`` and its bundles).
+    """
+    stem = "*" if build_id is None else check_build_id(build_id)  # no glob characters
     with gc_paused():
-        return _collect_evidence(attestation_dir, policy, root)
+        return _collect_evidence(attestation_dir, policy, root, stem)
 
 
-def _collect_evidence(attestation_dir: Path, policy: TrustPolicy, root: Path | None) -> Evidence:
+def _collect_evidence(attestation_dir: Path, policy: TrustPolicy, root: Path | None, stem: str) -> Evidence:
     if not attestation_dir.is_dir():
         raise InputError(
             f"attestation directory {attestation_dir} does not exist",
@@ -154,7 +160,7 @@ def _collect_evidence(attestation_dir: Path, policy: TrustPolicy, root: Path | N
     unverified: list[tuple[Envelope, Rejected]] = []
     files: list[Path] = []
 
-    bundle_files = sorted(attestation_dir.glob(f"*{BUNDLE_SUFFIX}"))
+    bundle_files = sorted(attestation_dir.glob(f"{stem}{BUNDLE_SUFFIX}"))
     if bundle_files and policy.sigstore_trusted_root is not None:
         from ledger.attest.sigstore import load_trusted_root
 
@@ -187,7 +193,7 @@ def _collect_evidence(attestation_dir: Path, policy: TrustPolicy, root: Path | N
         )
 
     shown_dir = shown_path(attestation_dir, root)
-    for path in sorted(attestation_dir.glob(f"*{ENVELOPE_SUFFIX}")):
+    for path in sorted(attestation_dir.glob(f"{stem}{ENVELOPE_SUFFIX}")):
         files.append(path)
         # resolving every file's path cost ~50 µs each; only a symlinked file can differ
         if path.is_symlink():

@@ -127,7 +127,7 @@ def import_bytes(
             f"unknown format {name!r}; expected one of: auto, {', '.join(table)}", file=filename
         )
     redactor = redactor if redactor is not None else Redactor()
-    stored, secrets = redacted_original(data, redactor)
+    stored, secrets = redacted_original(data, redactor, filename=filename)
     original = store.put_bytes(stored)
     media_type = imp.media_type_for(data)
     source: dict[str, Any] = {
@@ -174,7 +174,9 @@ def import_bytes(
     )
 
 
-def redacted_original(data: bytes, redactor: Redactor) -> tuple[bytes, int]:
+def redacted_original(
+    data: bytes, redactor: Redactor, *, filename: str = "<transcript>"
+) -> tuple[bytes, int]:
     """The transcript as it may be kept, and how many secrets were replaced in it.
 
     The original is stored so that an import is lossless, but a secret is never written to
@@ -183,20 +185,23 @@ def redacted_original(data: bytes, redactor: Redactor) -> tuple[bytes, int]:
     since their compressed bytes hide what a scan of the archive would look for.
     """
     if data[:4] == b"PK\x03\x04":
-        rewritten = _redacted_zip(data, redactor)
+        rewritten = _redacted_zip(data, redactor, filename)
         if rewritten is not None:
             return rewritten
     clean, found = redactor.redact_bytes(data)
     return clean, len(found)
 
 
-def _redacted_zip(data: bytes, redactor: Redactor) -> tuple[bytes, int] | None:
+def _redacted_zip(data: bytes, redactor: Redactor, filename: str) -> tuple[bytes, int] | None:
     import io
     import zipfile
     import zlib
 
+    from ledger.importers.base import check_zip_budget
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_zip_budget(archive, len(data), filename)
             members = [(info, archive.read(info)) for info in archive.infolist()]
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, NotImplementedError, EOFError):
         return None  # not an archive we can read: scanned as plain bytes instead

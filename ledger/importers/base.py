@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import posixpath
+import zipfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,25 @@ from ledger.trajectory.events import EventType, format_time
 from ledger.trajectory.writer import TrajectoryWriter
 
 MAX_SKIPPED_KEPT = 1000
+
+ZIP_UNPACKED_FLOOR = 256 << 20
+ZIP_UNPACKED_RATIO = 100
+"""A ZIP transcript (inspect ``.eval``) may unpack to at most ``max(FLOOR, RATIO x its size)``.
+Members are read whole into memory; JSON deflates 5-20x, a ZIP bomb ~1000x. Python's zipfile
+stops each member at its declared size, so the sum of declared sizes bounds what is read."""
+
+
+def check_zip_budget(archive: zipfile.ZipFile, compressed: int, filename: str) -> None:
+    """ImportFormatError when ``archive``'s members would unpack past the budget above."""
+    total = sum(max(info.file_size, 0) for info in archive.infolist())
+    limit = max(ZIP_UNPACKED_FLOOR, ZIP_UNPACKED_RATIO * compressed)
+    if total > limit:
+        raise ImportFormatError(
+            f"ZIP members unpack to {total:,} bytes, more than {limit:,} "
+            f"({ZIP_UNPACKED_RATIO}x the archive, at least {ZIP_UNPACKED_FLOOR >> 20} MiB); "
+            "refusing what looks like a ZIP bomb",
+            file=filename,
+        )
 """Skipped entries listed one by one; beyond this only the count grows (a 1 GB garbage file
 must not produce a 1 GB report)."""
 

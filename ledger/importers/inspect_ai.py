@@ -37,7 +37,7 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, load_json, loads, lst, obj, str_or, text_of
+from ledger.importers.base import Sink, check_zip_budget, load_json, loads, lst, obj, str_or, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "inspect"
@@ -465,6 +465,7 @@ def _sample_key(name: str) -> tuple[int, str, int]:
 def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
+        check_zip_budget(archive, len(data), filename)
         # a member written twice (a re-run sample) is read as its last copy, as inspect does
         names = list(dict.fromkeys(archive.namelist()))
     except (zipfile.BadZipFile, ValueError) as exc:

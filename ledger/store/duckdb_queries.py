@@ -60,7 +60,7 @@ class DuckDBQueries:
     workspace: Workspace
 
     def reader(
-        self, *, sandboxed: bool = False
+        self, *, sandboxed: bool = False, files: bool = False
     ) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
         raise NotImplementedError  # DuckDBStore.reader
 
@@ -198,7 +198,7 @@ class DuckDBQueries:
         """One Parquet file per table, each written to a temp name and renamed into place."""
         directory.mkdir(parents=True, exist_ok=True)
         out = []
-        with self.reader() as con:
+        with self.reader(files=True) as con:
             for table in schema.ALL_TABLES:
                 final = directory / f"{table.name}.parquet"
                 tmp = directory / f".{table.name}.parquet.tmp"

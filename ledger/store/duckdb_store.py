@@ -55,6 +55,12 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text or "resource" in text)
 
 
+class DatabaseUnreadable(StoreError):
+    """The database file answers our own queries with an error: damaged or planted (exit 2)."""
+
+    exit_code = 2
+
+
 class DuckDBStore(DuckDBQueries):
     """``Store`` on a DuckDB file; ``policy`` defaults to the workspace's ``[trust]``."""
 
@@ -91,6 +97,11 @@ class DuckDBStore(DuckDBQueries):
             "extension_directory": str(self.workspace.state_dir / "duckdb-extensions"),
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
+            # The database file is workspace content: a cloned repository's .ledger/ledger.duckdb
+            # can hold views (`CREATE VIEW builds AS … read_text('/home/u/.ssh/id_ed25519')`)
+            # that would put local files into `log`, `show` and the HTML report. No connection
+            # reads or writes files other than the database, except `export` (COPY TO).
+            "enable_external_access": False,
         }
 
     def _open(self, *, read_only: bool, extra: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
@@ -132,18 +143,19 @@ class DuckDBStore(DuckDBQueries):
                 extra["checkpoint_threshold"] = "64GB"
             con = self._open(read_only=False, extra=extra)
             try:
-                for statement in schema.create_statements():
-                    run(con, statement)
-                run(
-                    con,
-                    "INSERT INTO meta SELECT 'schema_version', ? "
-                    "WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'schema_version')",
-                    [str(schema.SCHEMA_VERSION)],
-                )
-                yield con
-                if defer_checkpoints:  # compress what the WAL holds on every core
-                    run(con, f"SET threads = {os.cpu_count() or 1}")
-                    run(con, "CHECKPOINT")
+                with self._database_errors():
+                    for statement in schema.create_statements():
+                        run(con, statement)
+                    run(
+                        con,
+                        "INSERT INTO meta SELECT 'schema_version', ? "
+                        "WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'schema_version')",
+                        [str(schema.SCHEMA_VERSION)],
+                    )
+                    yield con
+                    if defer_checkpoints:  # compress what the WAL holds on every core
+                        run(con, f"SET threads = {os.cpu_count() or 1}")
+                        run(con, "CHECKPOINT")
             finally:
                 con.close()
 
@@ -163,11 +175,13 @@ class DuckDBStore(DuckDBQueries):
                 self._session = None
 
     @contextlib.contextmanager
-    def reader(self, *, sandboxed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection under the shared lock (no file access at all when sandboxed)."""
+    def reader(self, *, sandboxed: bool = False, files: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection under the shared lock. No connection reads files other than
+        the database (see ``_config``); ``files``: this one may write them (``COPY TO``);
+        ``sandboxed``: its configuration is locked too (for user SQL)."""
         if self._session is not None:
-            if sandboxed:
-                raise StoreError("`sql` opens its own sandboxed connection; run it outside a session")
+            if sandboxed or files:
+                raise StoreError("`sql` and `export` open their own connection; run them outside a session")
             yield self._session
             return
         if not self.db_path.exists():
@@ -175,13 +189,38 @@ class DuckDBStore(DuckDBQueries):
                 f"no ledger database at {self.db_path}",
                 hint="run `ledger ingest` (or `ledger reindex`) first",
             )
-        extra = {"enable_external_access": False, "lock_configuration": True} if sandboxed else None
+        extra: dict[str, Any] | None = None
+        if sandboxed:
+            extra = {"lock_configuration": True}
+        elif files:
+            extra = {"enable_external_access": True}
         with file_lock(self.lock_path, shared=True):
             con = self._open(read_only=True, extra=extra)
             try:
-                yield con
+                with self._database_errors():
+                    yield con
             finally:
                 con.close()
+
+    @contextlib.contextmanager
+    def _database_errors(self) -> Iterator[None]:
+        """A DuckDB error escaping a connection as one StoreError line, never a traceback.
+
+        Queries are ours, so such an error means the file is not the database ledger wrote: a
+        damaged file, or a planted one (tables of another shape, views over other files).
+        """
+        import duckdb
+
+        try:
+            yield
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DatabaseUnreadable(
+                f"the ledger database cannot answer: {first}",
+                file=str(self.db_path),
+                hint="it is only an index of attestations/ and .ledger/objects/: `ledger reindex` "
+                "rebuilds it from signed evidence; `ledger audit` shows what differs",
+            ) from None
 
     # ------------------------------------------------------------------ ingest
 
