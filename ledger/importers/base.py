@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import math
+import ntpath
 import posixpath
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -287,12 +289,25 @@ class Sink:
 
 
 def relative_to(path: str, cwd: str | None) -> str:
-    """A path the agent named, relative to its working directory when it lies inside it."""
+    """A path the agent named, relative to its working directory when it lies inside it.
+
+    Windows sessions (``C:\\repo`` and ``c:\\repo\\src\\x.py``: drive letters, backslashes,
+    any case) are compared as Windows compares them; the relative path uses ``/``."""
     if cwd and posixpath.isabs(path):
         rel = posixpath.relpath(path, cwd)
         if not rel.startswith(".."):
             return rel
+    elif cwd and _WINDOWS_ABS.match(path) and _WINDOWS_ABS.match(cwd):
+        try:
+            rel = ntpath.relpath(path, cwd)
+        except ValueError:  # another drive
+            return path
+        if not rel.startswith(".."):
+            return rel.replace("\\", "/")
     return path
+
+
+_WINDOWS_ABS = re.compile(r"\A[A-Za-z]:[\\/]")
 
 
 def record_digest(data: dict[str, Any], body: Any) -> None:

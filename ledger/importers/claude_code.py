@@ -6,7 +6,10 @@ Records: ``type`` user | assistant | summary | system (subtypes local_command, a
 compact_boundary, turn_duration, stop_hook_summary, …) | file-history-snapshot | queue-operation |
 progress | attachment | custom-title | … with ``uuid``, ``parentUuid``, ``isSidechain``,
 ``sessionId``, ``timestamp``, ``cwd``, ``version`` and ``message`` (Anthropic Messages content
-blocks). Sub-agents write the same records (all ``isSidechain``) to ``agent-<id>.jsonl``. Mapped:
+blocks). Sub-agents write the same records (all ``isSidechain``) to ``agent-<id>.jsonl``.
+``claude -p --output-format stream-json`` output is read too: ``session_id``, ``tool_use_result``,
+a sub-agent's messages marked by ``parent_tool_use_id`` (flagged ``sidechain``), and a closing
+``result`` record that gives ``build_end`` its status, cost and turn count. Mapped:
 
 - user text → ``model_request`` (only the new messages: the file does not keep the full request);
   user ``tool_result`` blocks → ``tool_result`` paired by ``tool_use_id``;
@@ -72,6 +75,9 @@ META_TYPES = frozenset(
         "worktree-state",
     }
 )
+# ``claude -p --output-format stream-json``: the same messages with ``session_id``, between a
+# ``system``/``init`` and a closing ``result`` record
+STREAM_TYPES = KNOWN_TYPES | {"result"}
 ENVELOPE = frozenset(
     {"type", "uuid", "parentUuid", "sessionId", "timestamp", "cwd", "version", "gitBranch", "userType"}
     | {"isSidechain", "slug", "entrypoint", "agentId"}
@@ -80,6 +86,13 @@ FILE_TOOLS = {"Write": "create", "Edit": "edit", "MultiEdit": "edit", "NotebookE
 SHELL_TOOLS = {"Bash": ["bash", "-c"], "PowerShell": ["powershell", "-Command"]}
 SERVER_TOOL_USE = frozenset({"server_tool_use", "mcp_tool_use"})
 EXIT_CODE_RE = re.compile(r"\AExit code (-?\d+)")
+
+
+def _tool_use_result(rec: Mapping[str, Any]) -> Any:
+    """The tool's structured result: ``toolUseResult`` in session files, ``tool_use_result``
+    in ``claude -p --output-format stream-json`` output."""
+    detail = rec.get("toolUseResult")
+    return detail if detail is not None else rec.get("tool_use_result")
 
 
 def _is_server_result(block: Mapping[str, Any]) -> bool:
@@ -102,6 +115,7 @@ def detect(data: bytes, filename: str) -> float:
             (value.get("type") == "summary" and "leafUuid" in value)
             or (key(value.get("type")) in KNOWN_TYPES and "uuid" in value)
             or (key(value.get("type")) in META_TYPES and ("sessionId" in value or "snapshot" in value))
+            or (key(value.get("type")) in STREAM_TYPES and "session_id" in value)
         ):
             hits += 0.8
     if not values:
@@ -214,12 +228,16 @@ class _Converter:
         self.usage = {"input_tokens": 0, "output_tokens": 0}
         self.flushed: dict[Any, int] = {}  # message.id -> its turn
         self.server_results: set[str] = set()
+        self.result: Mapping[str, Any] | None = None  # stream-json's closing ``result`` record
 
     def flags(self, rec: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"uuid": rec.get("uuid"), "parent_uuid": rec.get("parentUuid")}
         if rec.get("isSidechain"):
             out["sidechain"] = True
             out["agent_id"] = rec.get("agentId")
+        if isinstance(rec.get("parent_tool_use_id"), str):  # stream-json: a sub-agent's message
+            out["sidechain"] = True
+            out["parent_tool_use_id"] = rec["parent_tool_use_id"]
         if key(rec.get("uuid")) in self.abandoned:
             out["abandoned_branch"] = True
         return out
@@ -227,7 +245,12 @@ class _Converter:
     def run(self, records: list[tuple[int, dict[str, Any]]]) -> None:
         # metadata records (queue-operation, snapshots, titles) may come first and lack the
         # envelope: each field from the first record that has it
-        first = next((r for _, r in records if r.get("sessionId")), records[0][1] if records else {})
+        # (``claude -p --output-format stream-json`` writes ``session_id`` and the version in
+        # its ``system``/``init`` record)
+        first = next(
+            (r for _, r in records if r.get("sessionId") or r.get("session_id")),
+            records[0][1] if records else {},
+        )
 
         def field(name: str) -> Any:
             return next((r[name] for _, r in records if isinstance(r.get(name), str) and r[name]), None)
@@ -236,8 +259,8 @@ class _Converter:
         self.sink.start(
             {
                 "agent": "claude-code",
-                "source_version": field("version"),
-                "session_id": first.get("sessionId"),
+                "source_version": field("version") or field("claude_code_version"),
+                "session_id": first.get("sessionId") or first.get("session_id"),
                 "cwd": self.cwd,
                 "git_branch": field("gitBranch"),
             },
@@ -277,15 +300,26 @@ class _Converter:
                     f"line {lineno}", f"{exc}; expected a Claude Code {rec.get('type', '')} record"
                 )
         self.flush()
-        self.sink.end(
-            {
-                "status": "interrupted",
-                "reason": "a Claude Code session records no exit status",
-                "turns": self.turn,
-                "usage": self.usage,
-            },
-            self.last_time,
-        )
+        self.sink.end(self.outcome(), self.last_time)
+
+    def outcome(self) -> dict[str, Any]:
+        """``build_end``: a session file records no exit status; stream-json's ``result``
+        record does (subtype success | error_max_turns | error_during_execution, is_error)."""
+        done: dict[str, Any] = {"turns": self.turn, "usage": self.usage}
+        result = self.result
+        if result is None:
+            return {"status": "interrupted", "reason": "a Claude Code session records no exit status", **done}
+        subtype = str_or(result.get("subtype"), "")
+        ok = subtype == "success" and result.get("is_error") is not True
+        return {
+            "status": "success" if ok else "error",
+            "reason": f"result {subtype or 'without subtype'}",
+            "final_text": result.get("result") if isinstance(result.get("result"), str) else None,
+            "num_turns": result.get("num_turns"),
+            "cost_usd": result.get("total_cost_usd"),
+            "duration_ms": result.get("duration_ms"),
+            **done,
+        }
 
     def _same_message(self, rec: Mapping[str, Any]) -> bool:
         message = rec.get("message")
@@ -461,7 +495,7 @@ class _Converter:
                 is_error,
                 when,
                 blocks=kinds or None,  # images, tool references: kept in the original, named here
-                spawned_agent_id=obj(rec.get("toolUseResult")).get("agentId"),  # agent-<id>.jsonl
+                spawned_agent_id=obj(_tool_use_result(rec)).get("agentId"),  # agent-<id>.jsonl
                 **self.flags(rec),
             )
             self.effects(call_id, rec, is_error, text_of(inner))
@@ -493,7 +527,7 @@ class _Converter:
             return
         name, tool_input, cwd = found
         when = rec.get("timestamp")
-        detail = rec.get("toolUseResult")
+        detail = _tool_use_result(rec)
         if name in SHELL_TOOLS and isinstance(tool_input.get("command"), str):
             failed = EXIT_CODE_RE.match(output) if is_error else None
             if is_error and failed is None:
@@ -573,7 +607,9 @@ class _Converter:
                 update=rec.get("isSnapshotUpdate"),
                 files=backups or None,
             )
-        else:  # queue-operation, attachment, custom-title, pr-link, permission-mode, unknown, …
+        else:  # queue-operation, attachment, custom-title, pr-link, permission-mode, result, unknown, …
+            if kind == "result":
+                self.result = rec
             self.sink.stats[f"records:{kind}"] += 1
             rest.pop("type", None)
             self.sink.note(str(kind), when, record=rest or None, **self.flags(rec))
@@ -589,7 +625,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
             file=filename,
         )
     if detect(data, filename) == 0.0 and not any(
-        r.get("sessionId") or r.get("uuid") for _, r in records[:50]
+        r.get("sessionId") or r.get("uuid") or r.get("session_id") for _, r in records[:50]
     ):
         raise ImportFormatError(
             f"line {records[0][0]}: no sessionId/uuid in the first records; "

@@ -10,7 +10,9 @@ then bare response items and ``{"record_type": "state"}`` snapshots. Mapped:
 - the first ``session_meta`` → ``build_start`` (session id, cwd, cli version, provider, git,
   the parent thread of a sub-agent); a later one (a resumed or forked history) → ``note``;
 - ``turn_context`` → the model in use (a ``ModelSeen`` with the session's provider) and a
-  ``note`` marking the user turn (cwd, approval and sandbox policy, effort);
+  ``note`` marking the user turn (cwd, approval and sandbox policy, effort); newer CLIs repeat
+  it before every request of a turn: a repeat with the same ``turn_id`` and settings is counted
+  (``repeated:turn_context``), not noted;
 - response items: user / developer / system ``message`` → ``model_request`` (only the new
   message: the file does not keep the full request); the model's consecutive output items
   (``reasoning`` summaries — never ``encrypted_content`` —, assistant ``message``, calls) → one
@@ -24,7 +26,8 @@ then bare response items and ``{"record_type": "state"}`` snapshots. Mapped:
   items and are counted as ``duplicates:<type>`` in ``stats``, not imported twice; one with no
   response item behind it (clients that persist only events) is imported in its place, flagged
   ``from_event_msg``. ``token_count`` gives the ``build_end`` usage; ``exec_command_end`` /
-  ``patch_apply_end`` complete the call they name; every other event → ``note``;
+  ``patch_apply_end`` complete the call they name; every other event → ``note`` (after the
+  model output read before it);
 - ``compacted`` → ``note`` (the summary; the replacement history only counted).
 
 Records of unknown ``type``, payloads that are not objects and calls without ids are skipped
@@ -252,6 +255,8 @@ class _Converter:
         self.last_time: Any = None
         self.last_turn: str | None = None
         self.meta_seen = False
+        self.turn_ids: set[Any] = set()
+        self.last_context: dict[str, Any] | None = None
         # what the response items say, so that event_msg copies of them are not imported twice
         self.item_texts: Counter[tuple[str, str]] = Counter()
         self.exec_ends: dict[str, dict[str, Any]] = {}
@@ -354,25 +359,35 @@ class _Converter:
         self.sink.note("session_meta", when, session_id=meta.get("id"), cwd=meta.get("cwd"))
 
     def turn_context(self, ctx: Mapping[str, Any], when: Any) -> None:
+        """The settings of a turn. CLIs since ~0.100 write one before every model request of the
+        turn (same ``turn_id``): a turn is counted once, and a repeat becomes a note only when
+        a setting changed."""
         self.flush()
-        self.user_turns += 1
         model = ctx.get("model")
         if isinstance(model, str) and model:
             self.model = model
             self.sink.model(model, self.provider)
         if isinstance(ctx.get("cwd"), str):
             self.cwd = ctx["cwd"]
-        self.sink.note(
-            "turn_context",
-            when,
-            turn_id=ctx.get("turn_id"),
-            model=model,
-            cwd=ctx.get("cwd"),
-            effort=ctx.get("effort"),
-            summary=ctx.get("summary"),
-            approval_policy=ctx.get("approval_policy"),
-            sandbox_policy=ctx.get("sandbox_policy"),
-        )
+        fields = {
+            "turn_id": ctx.get("turn_id"),
+            "model": model,
+            "cwd": ctx.get("cwd"),
+            "effort": ctx.get("effort"),
+            "summary": ctx.get("summary"),
+            "approval_policy": ctx.get("approval_policy"),
+            "sandbox_policy": ctx.get("sandbox_policy"),
+        }
+        turn_id = key(ctx.get("turn_id"))
+        if turn_id is None or turn_id not in self.turn_ids:
+            self.user_turns += 1
+            if turn_id is not None:
+                self.turn_ids.add(turn_id)
+        elif fields == self.last_context:
+            self.sink.stats["repeated:turn_context"] += 1
+            return
+        self.last_context = fields
+        self.sink.note("turn_context", when, **fields)
 
     # -- response items --------------------------------------------------------------------
 
@@ -522,6 +537,8 @@ class _Converter:
             raw = args.get("command")
             if isinstance(raw, list) and raw and all(isinstance(a, str) for a in raw):
                 argv = list(raw)
+            elif isinstance(raw, str) and raw.strip() and name in SHELL_TOOLS:
+                argv = ["bash", "-lc", raw]  # a script where the schema says argv: run by a shell
         elif name in COMMAND_TOOLS:
             script = args.get("cmd") if name == "exec_command" else args.get("command")
             if isinstance(script, str):
@@ -660,6 +677,7 @@ class _Converter:
             elif kind in ("task_started", "turn_started"):
                 self.last_turn = "started"
             self.sink.stats[f"events:{kind}"] += 1
+            self.flush()  # the model output read before this event happened before it
             rest = _without_encrypted({k: v for k, v in ev.items() if k != "type"})
             self.sink.note(kind, when, event=rest or None)
 

@@ -18,13 +18,15 @@ completion, shared by every call of a parallel response); observations answer th
   + ``tool_call``; bookkeeping actions (system, recall, condensation, change_agent_state, think
   without a tool call, null, pause, unknown types) → ``note``;
 - observations → ``tool_result`` paired through ``cause`` / ``tool_call_id``; ``run`` → also
-  ``exec``; successful ``write`` / ``edit`` → ``file_write``; observations of bookkeeping
+  ``exec``; successful ``write`` / ``edit`` → ``file_write`` (an ``edit`` whose content starts
+  ``ERROR:`` failed; see ``_edit_outcome`` for what its contents mean); observations of bookkeeping
   (agent_state_changed, recall, condense, unknown types without an action) → ``note``.
 
 V1 event (``kind`` names the class): ``MessageEvent`` → ``model_request`` / ``model_response``;
 ``ActionEvent`` → ``model_response`` (once per ``llm_response_id``) + ``tool_call``;
 ``ObservationEvent`` / ``UserRejectObservation`` / ``AgentErrorEvent`` → ``tool_result`` by
-``tool_call_id`` (terminal → ``exec``, file editors → ``file_write``); ``SystemPromptEvent``,
+``tool_call_id`` (terminal → ``exec``, a non-zero exit an error; file editors and
+``apply_patch`` → ``file_write``); ``SystemPromptEvent``,
 ``Condensation*``, ``ConversationStateUpdateEvent`` (status; stats name the models and usage),
 ``ConversationErrorEvent`` and any other kind → ``note``.
 
@@ -34,6 +36,7 @@ OpenHands writes naive local timestamps; they are taken as UTC.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,6 +53,7 @@ from ledger.importers.base import (
     record_digest,
     str_or,
 )
+from ledger.importers.patches import patch_files
 from ledger.trajectory.events import EventType
 
 FORMAT = "openhands"
@@ -101,6 +105,7 @@ _TOOL_OBSERVATIONS = frozenset(
         "message",
     }
 )
+_EDIT_FAILED_RE = re.compile(r"\A\s*ERROR:")
 _END_STATES = {"finished": "success", "error": "error", "stuck": "error", "rejected": "error"}
 
 
@@ -451,6 +456,8 @@ class _Converter:
             is_error = True
         if observation == "run" and ev.get("success") is False:
             is_error = True
+        if observation == "edit" and _EDIT_FAILED_RE.match(str_or(ev.get("content"), "")):
+            is_error = True  # the OH_ACI editor reports a refused edit as "ERROR:\n…" content
         self.sink.tool_result(
             result_id,
             ev.get("content", ev.get("message", "")),
@@ -479,10 +486,9 @@ class _Converter:
             fw: dict[str, Any] = {"path": extras["path"], "operation": observation, "tool_call_id": result_id}
             if observation == "write":
                 record_digest(fw, action_args.get("content"))
-            else:  # FileEditObservation: new_content is the whole file after the edit (OH_ACI)
-                if extras.get("prev_exist") is False:
-                    fw["operation"] = "create"
-                record_digest(fw, extras.get("new_content"))
+            else:
+                fw["operation"], body = _edit_outcome(action_args, extras)
+                record_digest(fw, body)
             self.sink.emit(EventType.FILE_WRITE, fw, when)
 
     # -- V1 (software-agent-sdk) ------------------------------------------------------------
@@ -520,8 +526,9 @@ class _Converter:
         elif kind == "ConversationStateUpdateEvent":
             self.v1_state(ev)
         elif kind == "SystemPromptEvent":
-            tools = [
-                obj(t).get("name") or obj(obj(t).get("function")).get("name") for t in lst(ev.get("tools"))
+            tools = [  # {name}, {function: {name}}, or (newer SDKs) {title, kind: "TerminalTool"}
+                obj(t).get("name") or obj(obj(t).get("function")).get("name") or obj(t).get("title")
+                for t in lst(ev.get("tools"))
             ]
             self.sink.note(
                 "system_prompt",
@@ -604,6 +611,9 @@ class _Converter:
             if not output:  # early V1 releases: ``output`` / ``text`` strings
                 output = str_or(observation.get("output"), str_or(observation.get("text"), ""))
             is_error = observation.get("is_error") is True or observation.get("error") is True
+            code = observation.get("exit_code", obj(observation.get("metadata")).get("exit_code"))
+            if isinstance(code, int) and not isinstance(code, bool) and code not in (0, -1):
+                is_error = True  # TerminalObservation keeps is_error false for a failed command
         self.sink.tool_result(
             call_id,
             output,
@@ -635,6 +645,10 @@ class _Converter:
                     when,
                 )
             return
+        if observation.get("kind") == "ApplyPatchObservation" or "commit" in observation:
+            if not is_error:
+                self.v1_patch(call_id, observation, when)
+            return
         path = observation.get("path") or observation.get("file_path")
         body = observation.get("new_content")
         if isinstance(path, str) and isinstance(body, str) and not is_error and command != "view":
@@ -646,6 +660,34 @@ class _Converter:
             }
             record_digest(fw, body)
             self.sink.emit(EventType.FILE_WRITE, fw, when)
+
+    def v1_patch(self, call_id: str | None, observation: Mapping[str, Any], when: Any) -> None:
+        """``file_write`` per file an ``apply_patch`` changed: from the observation's ``commit``
+        (``changes``: path -> type add | update | delete, new_content, move_path), else from the
+        action's ``*** Begin Patch`` envelope."""
+        changes = obj(obj(observation.get("commit")).get("changes"))
+        ops = {"add": "create", "update": "edit", "delete": "delete"}
+        if changes:
+            for path, change in changes.items():
+                change = obj(change)
+                fw: dict[str, Any] = {
+                    "path": str(change.get("move_path") or path),
+                    "operation": ops.get(str(change.get("type")), "edit"),
+                    "tool_call_id": call_id,
+                }
+                if change.get("move_path"):
+                    fw["moved_from"] = path
+                if fw["operation"] != "delete":
+                    record_digest(fw, change.get("new_content"))
+                self.sink.emit(EventType.FILE_WRITE, fw, when)
+            return
+        patch = obj(obj(self.actions.get(call_id or "")).get("action")).get("patch")
+        for path, operation, extra in patch_files(patch if isinstance(patch, str) else ""):
+            self.sink.emit(
+                EventType.FILE_WRITE,
+                {"path": path, "operation": operation, "tool_call_id": call_id, **extra},
+                when,
+            )
 
     def v1_state(self, ev: Mapping[str, Any]) -> None:
         name, value = ev.get("key"), ev.get("value")
@@ -740,6 +782,33 @@ class _Converter:
             )
 
 
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+def _edit_outcome(args: Mapping[str, Any], extras: Mapping[str, Any]) -> tuple[str, str | None]:
+    """``(operation, text of the whole file after it)`` of a successful ``edit`` observation.
+
+    Until OpenHands 0.24 (and in LLM-based edits) ``new_content`` is the whole file and
+    ``prev_exist`` is set. Since the runtime calls the OH_ACI editor directly (#6671, Feb 2025)
+    ``old_content`` / ``new_content`` are the action's ``old_str`` / ``new_str`` and ``prev_exist``
+    is never set (always false): the editor ``command`` says what happened, and only a
+    ``create`` (its ``file_text``) gives the file's bytes.
+    """
+    command = args.get("command")
+    new_content = extras.get("new_content")
+    whole = new_content if isinstance(new_content, str) else None
+    if not isinstance(command, str) or not command:  # LLM-based edit
+        return ("create" if extras.get("prev_exist") is False else "edit"), whole
+    if whole is not None and whole == args.get("new_str"):
+        whole = None  # the replacement text, not the file
+    if command == "create":
+        body = args.get("file_text")
+        return "create", body if isinstance(body, str) else whole
+    return "edit", whole
+
+
 def _system_version(events: list[Any]) -> str | None:
     for ev in events[:10]:
         if isinstance(ev, dict) and ev.get("action") == "system":
@@ -761,7 +830,13 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
     else:
         found = _rows(doc)
         if found is None:
-            raise ImportFormatError(f"top level is not an event list; expected {EXPECTED}", file=filename)
+            wrapper = next((n for n in _WRAPPERS if isinstance(doc, dict) and n in doc), None)
+            where = f"field '{wrapper}' is" if wrapper else "top level is"
+            raise ImportFormatError(
+                f"{where} not an event list (a JSON {_json_type(doc[wrapper] if wrapper else doc)}); "
+                f"expected {EXPECTED}",
+                file=filename,
+            )
         rows = found
     events = [e for _, _, evs in rows for e in evs]
     first = next((e for e in events if isinstance(e, dict)), {})

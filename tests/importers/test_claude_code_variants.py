@@ -374,3 +374,68 @@ def test_blocks_of_one_message_split_by_a_tool_result_stay_one_turn(tmp_path: Pa
 def test_optional_and_null_fields_never_crash_the_import(tmp_path: Path, line: dict[str, Any]) -> None:
     imported, events = run(tmp_path, [user("u0", None, 0, "hi"), line])
     assert events[-1]["type"] == "build_end" and imported.events >= 3
+
+
+def test_stream_json_output_keeps_session_version_outcome_and_sub_agents(tmp_path: Path) -> None:
+    """``claude -p --output-format stream-json``: ``session_id``, a ``system``/``init`` record with
+    the CLI version, ``tool_use_result``, ``parent_tool_use_id`` on a sub-agent's messages and a
+    closing ``result`` record (shapes of the SDK's documented messages and of transcripts
+    quoted in public test suites)."""
+    sid = "1b098c96-0158-f1c7-e7da-777c6edcf041"
+
+    def msg(kind: str, content: Any, parent: str | None = None, **extra: Any) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": kind, "content": content}
+        if kind == "assistant":
+            message.update(id=f"msg_{len(content)}_{parent}", model="claude-sonnet-4-5-20250929",
+                           usage={"input_tokens": 10, "output_tokens": 2})  # fmt: skip
+        return {"type": kind, "message": message, "parent_tool_use_id": parent, "session_id": sid, **extra}
+
+    records = [
+        {"type": "system", "subtype": "init", "cwd": "/work/repo", "session_id": sid, "tools": ["Bash", "Task"],
+         "model": "claude-sonnet-4-5-20250929", "permissionMode": "bypassPermissions",
+         "claude_code_version": "2.0.30"},
+        msg("assistant", [tool_use("toolu_t", "Task", description="look", prompt="list files")]),
+        msg("assistant", [tool_use("toolu_b", "Bash", command="ls; exit 2")], parent="toolu_t"),
+        msg("user", [result("toolu_b", "Exit code 2\na.py", is_error=True)], parent="toolu_t",
+            tool_use_result="Error: Exit code 2\na.py"),
+        msg("user", [result("toolu_t", [{"type": "text", "text": "a.py"}])],
+            tool_use_result={"status": "completed", "agentId": "ag1", "content": []}),
+        {"type": "result", "subtype": "error_max_turns", "is_error": True, "num_turns": 3, "session_id": sid,
+         "total_cost_usd": 0.02, "duration_ms": 900, "usage": {"input_tokens": 30, "output_tokens": 6}},
+    ]  # fmt: skip
+    imported, events = run(tmp_path, records)
+
+    assert (imported.session_id, imported.source_version) == (sid, "2.0.30")
+    (ran,) = of(events, "exec")
+    assert (ran["exit_code"], ran["cwd"]) == (2, "/work/repo")
+    calls = {c["id"]: c for c in of(events, "tool_call")}
+    assert calls["toolu_b"]["sidechain"] is True and calls["toolu_b"]["parent_tool_use_id"] == "toolu_t"
+    assert "sidechain" not in calls["toolu_t"]
+    spawned = [r["spawned_agent_id"] for r in of(events, "tool_result") if r["id"] == "toolu_t"]
+    assert spawned == ["ag1"]
+    end = of(events, "build_end")[0]
+    assert (end["status"], end["reason"], end["cost_usd"], end["num_turns"]) == (
+        "error",
+        "result error_max_turns",
+        0.02,
+        3,
+    )
+
+
+def test_a_windows_session_names_files_relative_to_its_cwd(tmp_path: Path) -> None:
+    """Windows sessions (claude-code-log sidechain_integrated.jsonl: cwd ``e:\\Workspace\\…``)
+    name files by drive path, in any letter case."""
+    cwd = "e:\\Workspace\\src\\app"
+    records = [
+        user("u1", None, 1, "write it", cwd=cwd),
+        assistant("a1", "u1", 2, "m1", [tool_use("t1", "Write", file_path="E:\\Workspace\\src\\app\\pkg\\x.py",
+                                                 content="x = 1\n")], cwd=cwd),
+        user("r1", "a1", 3, [result("t1", "File created successfully")], cwd=cwd,
+             toolUseResult={"type": "create", "filePath": "E:\\Workspace\\src\\app\\pkg\\x.py"}),
+        assistant("a2", "r1", 4, "m2", [tool_use("t2", "Edit", file_path="D:\\other\\y.py",
+                                                 old_string="a", new_string="b")], cwd=cwd),
+        user("r2", "a2", 5, [result("t2", "ok")], cwd=cwd),
+    ]  # fmt: skip
+    _, events = run(tmp_path, records)
+
+    assert [w["path"] for w in of(events, "file_write")] == ["pkg/x.py", "D:\\other\\y.py"]

@@ -501,3 +501,80 @@ def test_cli_refuses_a_non_rollout_with_exit_2(tmp_path: Path) -> None:
     bogus.write_text('{"hello": "world"}\n')
     result = run_ledger("import", "codex", str(bogus), "-w", str(tmp_path), cwd=tmp_path)
     assert_user_error(result, "rollout-bogus.jsonl", "line 1", "no Codex rollout line")
+
+
+# -- shapes of newer CLIs and other writers ---------------------------------------------------
+
+
+def ctx(n: int, turn_id: str, model: str = "gpt-5.3-codex") -> dict[str, Any]:
+    return line(
+        n,
+        "turn_context",
+        {
+            "turn_id": turn_id,
+            "cwd": "/repo",
+            "approval_policy": "on-request",
+            "model": model,
+            "summary": "auto",
+        },
+    )
+
+
+def test_a_turn_context_per_model_request_counts_one_turn(store: ObjectStore) -> None:
+    """0.104 writes a turn_context before every request of a turn (sanitized real rollouts of
+    madshn/localpush src-tauri/tests/fixtures/codex/2026-02-23: 81 of them for 5 turn ids)."""
+    result = _rollout(
+        store,
+        meta(),
+        line(1, "event_msg", {"type": "task_started", "turn_id": "t1"}),
+        item(1, type="message", role="user", content=[{"type": "input_text", "text": "go"}]),
+        ctx(2, "t1"),
+        call(3, "c1", "exec_command", {"cmd": "ls"}),
+        output(4, "c1", "Chunk ID: a\nWall time: 0.1 seconds\nProcess exited with code 0\nOutput:\nx\n"),
+        ctx(5, "t1"),
+        call(6, "c2", "exec_command", {"cmd": "pwd"}),
+        output(7, "c2", "Process exited with code 0\n"),
+        ctx(8, "t1", model="gpt-5.4"),  # a setting changed within the turn: kept
+        line(9, "event_msg", {"type": "task_complete", "turn_id": "t1"}),
+        ctx(10, "t2"),
+    )
+    events = trajectory_events(store, result)
+    notes = [n for n in data_of(events, "note") if n["kind"] == "turn_context"]
+    assert [(n["turn_id"], n["model"]) for n in notes] == [
+        ("t1", "gpt-5.3-codex"),
+        ("t1", "gpt-5.4"),
+        ("t2", "gpt-5.3-codex"),
+    ]
+    assert result.stats["repeated:turn_context"] == 1
+    assert data_of(events, "build_end")[0]["user_turns"] == 2
+
+
+def test_an_event_after_model_output_is_written_after_it(store: ObjectStore) -> None:
+    """turn_aborted right after a call that never ran (kvsankar/agent-history
+    tests/fixtures/rejections/codex_with_escalation.jsonl): the trajectory keeps file order."""
+    result = _rollout(
+        store,
+        meta(),
+        item(1, type="message", role="user", content=[{"type": "input_text", "text": "delete it"}]),
+        item(2, type="reasoning", summary=[{"type": "summary_text", "text": "rm"}], encrypted_content=None),
+        call(3, "c1", "shell", {"command": ["rm", "x"], "sandbox_permissions": "require_escalated"}),
+        line(4, "event_msg", {"type": "turn_aborted", "reason": "interrupted"}),
+    )
+    events = trajectory_events(store, result)
+    kinds = [e["type"] for e in events]
+    assert kinds == ["build_start", "model_request", "model_response", "tool_call", "note", "build_end"]
+    times = [e["time"] for e in events[1:-1]]
+    assert times == sorted(times)
+
+
+def test_a_shell_call_with_a_script_string_is_an_exec(store: ObjectStore) -> None:
+    """``shell`` takes an argv; writers that put a script there (agent-history's fixtures) ran
+    it through a shell all the same."""
+    result = _rollout(
+        store,
+        meta(),
+        call(1, "c1", "shell", {"command": "cat src/routes.py"}),
+        output(2, "c1", "# routes.py"),
+    )
+    (ran,) = data_of(trajectory_events(store, result), "exec")
+    assert ran["argv"] == ["bash", "-lc", "cat src/routes.py"] and ran["cwd"] == "/repo"

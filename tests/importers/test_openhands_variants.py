@@ -16,6 +16,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from ledger.errors import ImportFormatError
 from ledger.importers import ImportResult, detect_format, import_bytes
 from ledger.objects import ObjectStore
 from ledger.trajectory import Redactor, read_trajectory
@@ -326,3 +329,158 @@ def test_a_swe_agent_step_list_is_not_taken_for_memory_shaped_openhands_events()
     data = json.dumps({"trajectory": steps, "history": [], "info": {}}).encode()
 
     assert detect_format(data, "x.traj")[0][0] == "swe-agent"
+
+
+# -- shapes seen in real files ------------------------------------------------------------------
+
+
+def test_oh_aci_edits_after_feb_2025_failed_snippets_and_creates(tmp_path: Path) -> None:
+    """Since the runtime calls the OH_ACI editor directly (OpenHands #6671), a refused edit is an
+    ``edit`` observation whose content starts ``ERROR:``, ``old_content``/``new_content`` are the
+    action's ``old_str``/``new_str`` and ``prev_exist`` stays false (shapes of
+    evaluation/benchmarks/multi_swe_bench/examples/output.jsonl, OpenHands 0.35)."""
+
+    def edit(i: int, call: str, command: str, content: str, **args: Any) -> list[dict[str, Any]]:
+        path = "/workspace/r/src/parser.c"
+        action = {
+            "id": i,
+            "timestamp": T.format(i),
+            "source": "agent",
+            "message": "",
+            "action": "edit",
+            "args": {
+                "path": path,
+                "command": command,
+                "file_text": None,
+                "old_str": None,
+                "new_str": None,
+                "insert_line": None,
+                "impl_source": "oh_aci",
+                **args,
+            },
+            "tool_call_metadata": meta(call, "str_replace_editor", f"resp_{i}"),
+        }
+        extras = {
+            "path": path,
+            "prev_exist": False,
+            "old_content": args.get("old_str"),
+            "new_content": args.get("new_str"),
+            "impl_source": "oh_aci",
+            "diff": "",
+            "_diff_cache": None,
+        }
+        observation = {
+            "id": i + 1,
+            "timestamp": T.format(i + 1),
+            "source": "agent",
+            "message": f"I edited the file {path}.",
+            "cause": i,
+            "observation": "edit",
+            "content": content,
+            "extras": extras,
+            "tool_call_metadata": meta(call, "str_replace_editor", f"resp_{i}"),
+        }
+        return [action, observation]  # fmt: skip
+
+    body = "int main(void) { return 0; }\n"
+    history = [
+        *edit(1, "toolu_1", "str_replace", "ERROR:\nNo replacement was performed, old_str `x` did not appear "
+              "verbatim in /workspace/r/src/parser.c.", old_str="x", new_str="y"),
+        *edit(3, "toolu_2", "str_replace", "The file /workspace/r/src/parser.c has been edited.",
+              old_str="return 1;", new_str="return 0;"),
+        *edit(5, "toolu_3", "insert", "The file /workspace/r/src/parser.c has been edited.",
+              insert_line=3, new_str="// note\n"),
+        *edit(7, "toolu_4", "create", "File created successfully at: /workspace/r/src/parser.c",
+              file_text=body),
+    ]  # fmt: skip
+    imported, events = run(tmp_path, json.dumps(history).encode(), "trajectory.json")
+
+    results = of(events, "tool_result")
+    assert [r["is_error"] for r in results] == [True, False, False, False]
+    writes = of(events, "file_write")
+    assert [(w["tool_call_id"], w["operation"]) for w in writes] == [
+        ("toolu_2", "edit"),  # not "create": prev_exist is never set by this editor
+        ("toolu_3", "edit"),
+        ("toolu_4", "create"),
+    ]
+    assert "sha256" not in writes[0] and "sha256" not in writes[1]  # new_str is not the file
+    assert writes[2]["sha256"] == hashlib.sha256(body.encode()).hexdigest()
+    assert imported.tool_calls_paired == 4
+
+
+def test_v1_terminal_failure_is_an_error_result(tmp_path: Path) -> None:
+    """The SDK keeps ``is_error`` false for a command that exited 1 (real file below)."""
+    path = (
+        Path(__file__).resolve().parents[1]
+        / "assets"
+        / "trajectories"
+        / "openhands"
+        / "v1_sdk_goal_events.jsonl"
+    )
+    imported, events = run(tmp_path, path.read_bytes(), path.name)
+
+    results = of(events, "tool_result")
+    assert [r["is_error"] for r in results] == [True, True, True]  # two refusals, one exit 1
+    [ran] = of(events, "exec")
+    assert ran["exit_code"] == 1 and ran["cwd"] == "/workspace/project"
+    assert {m.id for m in imported.models} == {"litellm_proxy/minimax-m2.7"}
+    # the second call's action event is not in the excerpt: its result stays unpaired
+    assert (imported.tool_calls_paired, imported.tool_results_unpaired) == (2, 1)
+
+
+def test_v1_apply_patch_writes_the_files_of_its_commit_or_patch(tmp_path: Path) -> None:
+    patch = (
+        "*** Begin Patch\n*** Add File: notes.md\n+hi\n*** Update File: src/a.py\n@@\n-1\n+2\n*** End Patch"
+    )
+
+    def call(i: int, call_id: str) -> dict[str, Any]:
+        return {"kind": "ActionEvent", "id": f"a{i}", "timestamp": T.format(i), "source": "agent", "thought": [],
+                "action": {"kind": "ApplyPatchAction", "patch": patch}, "tool_name": "apply_patch",
+                "tool_call_id": call_id, "tool_call": {"id": call_id, "name": "apply_patch", "arguments": "{}"},
+                "llm_response_id": f"r{i}"}  # fmt: skip
+
+    def result(i: int, call_id: str, **observation: Any) -> dict[str, Any]:
+        return {"kind": "ObservationEvent", "id": f"o{i}", "timestamp": T.format(i), "source": "environment",
+                "tool_name": "apply_patch", "tool_call_id": call_id, "action_id": f"a{i - 1}",
+                "observation": {"kind": "ApplyPatchObservation", "content": [{"type": "text", "text": "Done!"}],
+                                "message": "Done!", "fuzz": 0, **observation}}  # fmt: skip
+
+    commit = {"changes": {"notes.md": {"type": "add", "old_content": None, "new_content": "hi\n"},
+                          "src/a.py": {"type": "update", "old_content": "1\n", "new_content": "2\n",
+                                       "move_path": "src/b.py"},
+                          "old.txt": {"type": "delete", "old_content": "x\n"}}}  # fmt: skip
+    events_in = [
+        call(1, "c1"), result(2, "c1", is_error=False, commit=commit),
+        call(3, "c2"), result(4, "c2", is_error=False, commit=None),
+        call(5, "c3"), result(6, "c3", is_error=True, commit=None),
+    ]  # fmt: skip
+    _, events = run(tmp_path, json.dumps(events_in).encode(), "events.json")
+
+    writes = [
+        (w["tool_call_id"], w["path"], w["operation"], w.get("moved_from")) for w in of(events, "file_write")
+    ]
+    assert writes == [
+        ("c1", "notes.md", "create", None),
+        ("c1", "src/b.py", "edit", "src/a.py"),
+        ("c1", "old.txt", "delete", None),
+        ("c2", "notes.md", "create", None),  # no commit: the files the patch names
+        ("c2", "src/a.py", "edit", None),
+    ]
+    assert of(events, "file_write")[0]["sha256"] == hashlib.sha256(b"hi\n").hexdigest()
+
+
+def test_v1_system_prompt_names_tools_by_title(tmp_path: Path) -> None:
+    prompt = {"kind": "SystemPromptEvent", "id": "s", "timestamp": T.format(0), "source": "agent",
+              "system_prompt": {"type": "text", "text": "You are OpenHands."},
+              "tools": [{"title": "terminal", "kind": "TerminalTool", "description": "Run"},
+                        {"title": "file_editor", "kind": "FileEditorTool"}]}  # fmt: skip
+    _, events = run(tmp_path, json.dumps([prompt]).encode(), "events.json")
+
+    [note] = of(events, "note")
+    assert note["tools"] == ["terminal", "file_editor"]
+
+
+def test_a_wrapper_field_that_is_no_list_is_named_in_the_error(tmp_path: Path) -> None:
+    store = ObjectStore(tmp_path / "objects")
+    with pytest.raises(ImportFormatError, match=r"field 'history' is not an event list \(a JSON number\)"):
+        import_bytes(b'{"instance_id": "x", "history": 5}', "output.json", store, format="openhands")
