@@ -105,6 +105,11 @@ def compute_chain(root: Path | SpecTree, target: str) -> Chain:
     ref = parse_logical_name(target)
     if ref.qualifier is not None:
         raise SpecError(f"chain target {target!r} has a qualifier; expected a node name")
+    if ref.kind == "EXTERNAL":
+        raise SpecError(
+            f"chain target {target!r} names a project file, not a node; expected SPEC/<node> or "
+            "ARTIFACT/<node>"
+        )
     node = tree.node(ref.spec_name)
     members: list[ChainMember] = []
 

@@ -77,8 +77,15 @@ def parse_logical_name(text: str, *, file: str | None = None, line: int | None =
             line=line,
         )
     relative = stripped[len(prefix) :]
-    if relative == "" or (kind == "SPEC" and relative.endswith("/")):
+    if relative == "":
         raise SpecError(f"invalid logical name {text!r}: nothing after {prefix}", file=file, line=line)
+    if kind == "SPEC" and relative.endswith("/"):  # the reference refuses it too (ErrInvalidName)
+        raise SpecError(
+            f"invalid logical name {text!r}: ends with '/'; expected SPEC/<node path> without a "
+            "trailing slash",
+            file=file,
+            line=line,
+        )
     _check_path(relative, text, cleaned=kind == "EXTERNAL", file=file, line=line)
     if kind != "SPEC":
         qualifier = None

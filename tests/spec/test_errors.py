@@ -161,3 +161,22 @@ def test_v6_imports_warn_that_v5_ignores_them(tmp_path: Path) -> None:
         "---\nimports: [x]\ndepends_on: []\noutput: a.py\n---\n# SPEC/shop/cart\n"
     )
     assert "imports" not in run_ledger("spec", "validate", "-w", str(tmp_path)).stdout
+
+
+def test_chain_of_an_external_file_says_it_is_no_node(tmp_path: Path) -> None:
+    # Found running `spec chain` over tool-framework-mcp's trees: 'EXTERNAL/go.mod' was
+    # reported as "no spec node SPEC/go.mod", a node nobody asked for.
+    small_tree(tmp_path)
+    result = run_ledger("spec", "chain", "EXTERNAL/docs/gateway.txt", "-w", str(tmp_path))
+    assert_user_error(result, "'EXTERNAL/docs/gateway.txt' names a project file, not a node")
+    assert "SPEC/docs" not in result.stderr
+
+
+def test_a_trailing_slash_is_named_as_such(tmp_path: Path) -> None:
+    # The reference refuses 'SPEC/x/' (ErrInvalidName); the message used to say "nothing after SPEC/".
+    small_tree(tmp_path)
+    result = run_ledger("spec", "chain", "SPEC/shop/cart/", "-w", str(tmp_path))
+    assert_user_error(result, "'SPEC/shop/cart/': ends with '/'")
+    write_node(tmp_path, "shop/pay", depends_on=["SPEC/shop/cart/"], output="src/pay.py")
+    result = run_ledger("spec", "chain", "SPEC/shop/pay", "-w", str(tmp_path))
+    assert_user_error(result, "code-from-spec/shop/pay/_node.md:3", "ends with '/'")
