@@ -198,11 +198,12 @@ def _redacted_zip(data: bytes, redactor: Redactor, filename: str) -> tuple[bytes
     import zlib
 
     from ledger.importers.base import check_zip_budget
+    from ledger.importers.zipread import ZIP_ZSTANDARD, read_member
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             check_zip_budget(archive, len(data), filename)
-            members = [(info, archive.read(info)) for info in archive.infolist()]
+            members = [(info, read_member(archive, data, info)) for info in archive.infolist()]
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, NotImplementedError, EOFError):
         return None  # not an archive we can read: scanned as plain bytes instead
     cleaned = [(info, *redactor.redact_bytes(content)) for info, content in members]
@@ -212,7 +213,10 @@ def _redacted_zip(data: bytes, redactor: Redactor, filename: str) -> tuple[bytes
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for info, content, _ in cleaned:
-            archive.writestr(info, content, compress_type=info.compress_type)
+            # zipfile cannot write Zstandard (inspect's default): such members are deflated,
+            # which every inspect version reads
+            method = zipfile.ZIP_DEFLATED if info.compress_type == ZIP_ZSTANDARD else info.compress_type
+            archive.writestr(info, content, compress_type=method)
     return out.getvalue(), secrets
 
 

@@ -62,6 +62,13 @@ know is imported the same way. Mapped:
 
 Steps that are not objects, name no known ``source`` or hold a message of another type are
 skipped and listed, as are calls and results of the wrong shape.
+
+Harbor writes one trajectory per file (``agent/trajectory.json``, ``.cont-N.json`` for each
+continuation, a file per subagent); a data set of runs holds one trajectory a line (JSON Lines).
+Such a file is imported whole: each line in order, its events flagged ``trajectory: "line N"``
+and its call ids prefixed ``line N/`` (ids restart in every run), the lines after the first
+opened by a ``trajectory`` note; ``build_end`` adds up their ``final_metrics``. A broken line or
+one holding no trajectory is skipped and listed; lines of anything else (a step a line) are refused.
 """
 
 from __future__ import annotations
@@ -76,6 +83,7 @@ from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
 from ledger.importers.base import (
     Sink,
+    iter_json_lines,
     key,
     load_json,
     loads,
@@ -179,15 +187,20 @@ def detect(data: bytes, filename: str) -> float:
     head = data[:4096].lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()
     if not head.startswith(b"{") or b'"steps"' not in data:
         return 0.0
+    lines = 1.0
     try:
         doc = loads(data)
     except (ValueError, UnicodeDecodeError):
-        return 0.0
+        try:  # JSON Lines, one trajectory a line: read the first line whole (it may be megabytes)
+            doc = loads(data.lstrip().removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0])
+        except (ValueError, UnicodeDecodeError):
+            return 0.0
+        lines = 0.95
     if not isinstance(doc, dict) or not isinstance(doc.get("steps"), list):
         return 0.0
     version = doc.get("schema_version")
     if isinstance(version, str) and version.startswith("ATIF-"):
-        return 1.0
+        return lines
     if isinstance(version, str) and version.upper().startswith("ATIF"):
         return 0.9
     steps = doc["steps"][:20]
@@ -323,12 +336,19 @@ class _Scope:
     subagent: str | None
     model: str | None
     depth: int
+    trajectory: str | None = None
+    """In a file of many trajectories (JSON Lines), the line this one is on: ``line N``."""
 
 
 class _Converter:
-    def __init__(self, sink: Sink, root: dict[str, Any]) -> None:
+    def __init__(
+        self, sink: Sink, root: dict[str, Any], more: list[tuple[int, dict[str, Any]]] | None = None
+    ) -> None:
         self.sink = sink
         self.root = root
+        # JSON Lines of trajectories: the root is line ``first``, ``more`` the other lines
+        self.first: int | None = None
+        self.more = more or []
         self.turn = 0
         self.calls: dict[str, _Call] = {}
         self.cwd: str | None = None
@@ -386,13 +406,45 @@ class _Converter:
         unknown_agent = {k: v for k, v in agent.items() if k not in AGENT_KEYS}
         if unknown or unknown_agent:
             self.sink.note("unknown_fields", None, fields=unknown or None, agent_fields=unknown_agent or None)
-        self.index_embedded(root, "")
-        scope = _Scope(root, "", "", None, model, 0)
+        where = f"line {self.first}." if self.first is not None else ""
+        label = f"line {self.first}" if self.first is not None else None
+        self.index_embedded(root, where)
+        scope = _Scope(root, where, f"{label}/" if label else "", None, model, 0, label)
         self.steps(scope)
-        self.remaining_embedded(root, "", 0)
+        self.remaining_embedded(root, where, 0)
         if not self.models_used and model:
             self.sink.model(model, _provider(model))
+        for lineno, doc in self.more:
+            self.line(lineno, doc)
         self.end()
+
+    def line(self, lineno: int, doc: dict[str, Any]) -> None:
+        """One more trajectory of a JSON Lines file: a ``trajectory`` note, then its steps, its
+        call ids prefixed ``line N/`` (every line numbers its calls afresh)."""
+        label = f"line {lineno}"
+        agent = obj(doc.get("agent"))
+        model = _str(agent.get("model_name"))
+        self.sink.note(
+            "trajectory",
+            None,
+            trajectory=label,
+            session_id=doc.get("session_id"),
+            trajectory_id=doc.get("trajectory_id"),
+            agent=agent.get("name"),
+            agent_version=agent.get("version"),
+            model=model,
+            schema_version=doc.get("schema_version"),
+        )
+        if isinstance(doc.get("notes"), str) and doc["notes"]:
+            self.sink.note("notes", None, text=doc["notes"], trajectory=label)
+        used = self.models_used
+        self.models_used = False
+        self.index_embedded(doc, f"{label}.")
+        self.steps(_Scope(doc, f"{label}.", f"{label}/", None, model, 0, label))
+        self.remaining_embedded(doc, f"{label}.", 0)
+        if not self.models_used and model:
+            self.sink.model(model, _provider(model))
+        self.models_used = used or self.models_used
 
     def index_embedded(self, doc: Mapping[str, Any], where: str) -> None:
         subs = doc.get("subagent_trajectories")
@@ -519,6 +571,7 @@ class _Converter:
             self.sink.stats["copied_context_steps"] += 1
         flags: dict[str, Any] = {
             "step_id": step_id,
+            "trajectory": scope.trajectory,
             "subagent": scope.subagent,
             "copied_context": True if copied else None,
         }
@@ -873,12 +926,13 @@ class _Converter:
                     "timed_out": True if extra.get("timed_out") is True else None,
                     "tool_call_id": call_id,
                     "step_id": flags.get("step_id"),
+                    "trajectory": flags.get("trajectory"),
                     "subagent": flags.get("subagent"),
                 },
             )
         elif call.name in FILE_TOOLS and not failed:
             for data in self.writes(call):
-                where = {"step_id": flags.get("step_id"), "subagent": flags.get("subagent")}
+                where = {k: flags.get(k) for k in ("step_id", "trajectory", "subagent")}
                 self.sink.emit(EventType.FILE_WRITE, {**data, "tool_call_id": call_id, **where})
 
     def command(self, call: _Call) -> tuple[list[str] | None, str | None]:
@@ -945,6 +999,8 @@ class _Converter:
         totals = obj(final)
         if final is not None and not isinstance(final, dict):
             self.sink.stats["final_metrics_not_objects"] += 1
+        if self.more:
+            totals = _summed([totals, *(obj(doc.get("final_metrics")) for _, doc in self.more)])
         prompt, completion = (
             _int(totals.get("total_prompt_tokens")),
             _int(totals.get("total_completion_tokens")),
@@ -964,8 +1020,9 @@ class _Converter:
         cost = _number(totals.get("total_cost_usd"))
         if cost is None and self.cost_seen:
             cost = round(self.cost, 10)
-        continued = root.get("continued_trajectory_ref")
-        steps = root["steps"]
+        last = self.more[-1][1] if self.more else root
+        continued = last.get("continued_trajectory_ref")
+        steps = [s for doc in (root, *(d for _, d in self.more)) for s in doc["steps"]]
         reason = (
             f"continued in {continued}: the run goes on in that trajectory file"
             if isinstance(continued, str) and continued
@@ -981,13 +1038,70 @@ class _Converter:
                 "usage_detail": detail or None,
                 "cost_usd": cost,
                 "continued_trajectory_ref": continued if continued is not None else None,
+                "trajectories": 1 + len(self.more) if self.more else None,
             },
             self.last_time,
         )
 
 
+def _is_trajectory(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("steps"), list)
+
+
+def _summed(totals: list[dict[str, Any]]) -> dict[str, Any]:
+    """``final_metrics`` of several trajectories added up, each figure only where every one
+    of them gives it (else the steps' own sums stand in, as for one trajectory without it)."""
+    out: dict[str, Any] = {}
+    for name in FINAL_INTS:
+        values = [_int(t.get(name)) for t in totals]
+        if all(v is not None for v in values):
+            out[name] = sum(v for v in values if v is not None)
+    costs = [_number(t.get("total_cost_usd")) for t in totals]
+    if all(c is not None for c in costs):
+        out["total_cost_usd"] = round(sum(c for c in costs if c is not None), 10)
+    return out
+
+
+def _convert_lines(data: bytes, filename: str, sink: Sink) -> bool:
+    """A JSON Lines file holding one trajectory a line (a data set of runs, as written by
+    ``to_json(lines=True)`` and similar exports; Harbor itself writes one ``trajectory.json``
+    per trial): every line imported in order, each a scope of its own. False when the file
+    is not that, so the caller reports it as broken JSON."""
+    found = list(iter_json_lines(data))
+    if len(found) < 2 or not _is_trajectory(next((v for _, v, e in found if e is None), None)):
+        if len(found) >= 2 and all(e is None and isinstance(v, dict) for _, v, e in found[:5]):
+            raise ImportFormatError(
+                f"JSON Lines whose first object has no 'steps' list; expected {EXPECTED}, "
+                "or one such object a line",
+                file=filename,
+                line=found[0][0],
+            )
+        return False
+    good: list[tuple[int, dict[str, Any]]] = []
+    for lineno, value, error in found:
+        if error is not None:
+            sink.skip(f"line {lineno}", f"{error}; expected one ATIF trajectory a line")
+        elif not _is_trajectory(value):
+            sink.skip(
+                f"line {lineno}",
+                f"a JSON {_json_type(value)} without a 'steps' list; expected an ATIF trajectory",
+            )
+        else:
+            good.append((lineno, value))
+    sink.stats["trajectory_lines"] = len(good)
+    converter = _Converter(sink, good[0][1], good[1:])
+    converter.first = good[0][0]
+    converter.run()
+    return True
+
+
 def convert(data: bytes, filename: str, sink: Sink) -> None:
-    doc = load_json(data, filename, expected=EXPECTED)
+    try:
+        doc = load_json(data, filename, expected=EXPECTED)
+    except ImportFormatError:
+        if _convert_lines(data, filename, sink):
+            return
+        raise
     if not isinstance(doc, dict):
         raise ImportFormatError(f"top level is a JSON {_json_type(doc)}; expected {EXPECTED}", file=filename)
     steps = doc.get("steps")

@@ -23,6 +23,8 @@ older ``tc://<hash>`` with ``transcript.content``) and model inputs pooled in
 Chunked ``.eval`` samples (``samples/<id>_epoch_<n>/sample.json`` with ``events/``,
 ``messages/`` and ``attachments/`` chunks, refs ``attachment://<index>``) are reassembled.
 A ZIP member written twice (a re-run sample) counts once: the last copy, as inspect reads it.
+Members are deflated, or Zstandard-compressed as inspect writes them since 0.3.205 (read by
+``zipread``).
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ import re
 import shlex
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from io import BytesIO
 from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
 from ledger.importers.base import Sink, check_zip_budget, load_json, loads, lst, obj, str_or, text_of
+from ledger.importers.zipread import read_member
 from ledger.trajectory.events import EventType
 
 FORMAT = "inspect"
@@ -454,6 +457,10 @@ class _Converter:
         )
 
 
+_UNREADABLE = (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, OSError, EOFError)
+"""What reading a ZIP member can raise: corrupt data, an unknown method, a truncated archive."""
+
+
 def _sample_key(name: str) -> tuple[int, str, int]:
     m = _SAMPLE_RE.match(name) or _SAMPLE_RE.match(name.removesuffix("/sample.json") + ".json")
     if not m:
@@ -471,10 +478,13 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
     except (zipfile.BadZipFile, ValueError) as exc:
         raise ImportFormatError(f"broken ZIP ({exc}); expected {EXPECTED}", file=filename) from None
 
+    def read(name: str) -> bytes:
+        return read_member(archive, data, name)
+
     def member(name: str) -> Any:
         try:
-            return loads(archive.read(name))
-        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, KeyError, OSError) as exc:
+            return loads(read(name))
+        except (*_UNREADABLE, KeyError) as exc:
             raise ImportFormatError(f"{name}: unreadable ({exc}); expected JSON", file=filename) from None
 
     if "header.json" in names:
@@ -493,10 +503,10 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
     samples = [n for n in names if _SAMPLE_RE.match(n) or _CHUNKED_RE.match(n)]
     for name in sorted(samples, key=_sample_key):
         try:
-            sample = loads(archive.read(name))
+            sample = loads(read(name))
             if isinstance(sample, dict) and name.endswith("/sample.json"):
-                sample = _chunked_sample(archive, names, name.removesuffix("sample.json"), sample)
-        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, OSError) as exc:
+                sample = _chunked_sample(read, names, name.removesuffix("sample.json"), sample)
+        except _UNREADABLE as exc:
             sink.skip(name, f"unreadable sample ({exc}); expected a JSON sample")
             continue
         if not isinstance(sample, dict):
@@ -507,7 +517,7 @@ def _convert_zip(data: bytes, filename: str, sink: Sink) -> None:
 
 
 def _chunked_sample(
-    archive: zipfile.ZipFile, names: list[str], prefix: str, shell: dict[str, Any]
+    read: Callable[[str], bytes], names: list[str], prefix: str, shell: dict[str, Any]
 ) -> dict[str, Any]:
     """A chunked sample (inspect ``_recorders/chunked/format.py``) as one monolith sample:
     the ``events`` and ``messages`` (the input pool) chunks concatenated in start order, the
@@ -523,7 +533,7 @@ def _chunked_sample(
         for start, name in sorted(found):
             if start != len(items):
                 raise ValueError(f"{name} starts at {start}, expected {len(items)}")
-            chunk = loads(archive.read(name))
+            chunk = loads(read(name))
             if not isinstance(chunk, list):
                 raise ValueError(f"{name} is not a JSON list")
             items.extend(chunk)

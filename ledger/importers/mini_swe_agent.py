@@ -4,8 +4,9 @@ agents/default.py ``serialize``) and the older bare list of chat messages.
 
 The agent has one tool, bash. Text-based models put one fenced ```` ```bash ```` (1.x) or
 ```` ```mswea_bash_command ```` (2.x) block in each assistant message, and the next user message
-is its observation (``<returncode>N</returncode>`` and ``<output>…</output>``); a reply with no
-block or several is a format error and nothing runs. With tool-calling models (2.x default) the
+is its observation (``<returncode>N</returncode>`` and ``<output>…</output>``, or the 1.x
+timeout template, a failed command flagged ``timed_out``); a reply with no block or several is
+a format error and nothing runs. With tool-calling models (2.x default) the
 assistant message carries OpenAI ``tool_calls`` and observations are ``tool`` messages with a
 ``tool_call_id``; with Responses-API models (``litellm_response`` …) the assistant turn is the
 whole ``{"object": "response", "output": [...]}`` and observations are role-less
@@ -38,6 +39,11 @@ MEDIA_TYPE = "application/json"
 EXPECTED = "a mini-swe-agent trajectory (an object with 'messages', or a list of chat messages)"
 ACTION_RE = re.compile(r"```(?:bash|mswea_bash_command)\s*\n(.*?)\n```", re.DOTALL)
 RETURNCODE_RE = re.compile(r"<returncode>\s*(-?\d+)\s*</returncode>")
+TIMEOUT_RE = re.compile(
+    r"\A\s*The last command <command>.*?</command> timed out and has been killed", re.DOTALL
+)
+"""1.x ``timeout_template`` (agents/default.py): the observation of a command it killed, with no
+return code (2.x records ``returncode: -1`` and ``exception_info`` instead)."""
 SUBMIT_MARKERS = ("COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", "MINI_SWE_AGENT_FINAL_OUTPUT")
 _ROLES = frozenset({"system", "user", "assistant", "tool", "exit"})
 _TOP_KEYS = frozenset({"info", "messages", "trajectory_format", "instance_id"})
@@ -315,14 +321,20 @@ class _Converter:
         )
         # 2.x pads the outputs of actions it never ran (a submission or an interruption came first)
         ran = extra.get("exception_info") != "action was not executed"
+        timed_out = code is None and bool(TIMEOUT_RE.match(output))
         if ran and isinstance(args.get("command"), str):
             self.sink.emit(
                 EventType.EXEC,
-                {"argv": ["bash", "-c", args["command"]], "exit_code": code, "tool_call_id": call_id},
+                {
+                    "argv": ["bash", "-c", args["command"]],
+                    "exit_code": code,
+                    "tool_call_id": call_id,
+                    "timed_out": True if timed_out else None,
+                },
                 when,
             )
         self.sink.tool_result(
-            call_id, output, bool(code) or not ran, when, not_executed=None if ran else True
+            call_id, output, bool(code) or not ran or timed_out, when, not_executed=None if ran else True
         )
         self.last_output = output
         self.observed += 1

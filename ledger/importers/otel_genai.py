@@ -11,7 +11,9 @@ Three shapes are read (OpenTelemetry semantic conventions for generative AI):
   parts, run by the provider, become a ``tool_call`` / ``tool_result`` pair marked
   ``server_side``). An ``execute_tool`` span becomes the ``tool_call`` (if the model's output
   did not already name it) and its ``tool_result`` (``gen_ai.tool.call.result``; the span status
-  says whether it failed). ``invoke_agent`` / ``create_agent`` / ``invoke_workflow`` spans
+  says whether it failed); Pydantic AI's older ``running tool`` spans (``tool_arguments``,
+  ``tool_response``, no operation name) and Latitude's ``tool`` operation are tool spans too.
+  ``invoke_agent`` / ``create_agent`` / ``invoke_workflow`` spans
   become notes (keeping the messages an agent span may carry: its model calls are spans of
   their own). The older conventions are read too: messages as span events or log records
   (``gen_ai.user.message``, ``gen_ai.choice``, …, and ``gen_ai.client.inference.operation.details``),
@@ -50,6 +52,11 @@ EXPECTED = (
 )
 _INFERENCE = frozenset({"chat", "text_completion", "generate_content", "completion"})
 _AGENT = frozenset({"invoke_agent", "create_agent", "invoke_workflow"})
+_TOOL_ARGUMENTS = ("gen_ai.tool.call.arguments", "tool_arguments")
+_TOOL_RESULTS = ("gen_ai.tool.call.result", "tool_response", "gen_ai.tool.result.value")
+"""Where a tool span keeps its input and output: the GenAI conventions, Pydantic AI's
+instrumentation versions 1-2 (``running tool`` spans: ``tool_arguments``, ``tool_response``,
+no operation name; pydantic_ai/_instrumentation.py) and Latitude's ``tool`` operation."""
 _EVENT_ROLES = {
     "gen_ai.system.message": "system",
     "gen_ai.user.message": "user",
@@ -681,12 +688,14 @@ def _tool_fields(span: Mapping[str, Any], attrs: Mapping[str, Any]) -> tuple[Any
             recorded,
             _any_json(attrs.get("traceloop.entity.output")),  # json.dumps of what the tool returned
         )
+    arguments = next((attrs[k] for k in _TOOL_ARGUMENTS if k in attrs), None)
+    result = next((k for k in _TOOL_RESULTS if k in attrs), None)
     return (
         attrs.get("gen_ai.tool.call.id"),
         attrs.get("gen_ai.tool.name"),
-        attrs.get("gen_ai.tool.call.arguments"),
-        "gen_ai.tool.call.result" in attrs,
-        attrs.get("gen_ai.tool.call.result"),
+        arguments,
+        result is not None,
+        attrs.get(result) if result is not None else None,
     )
 
 
@@ -708,7 +717,11 @@ def _execute_tool(span: Mapping[str, Any], attrs: Mapping[str, Any], conv: _Conv
     if call_id in conv.answered:
         return
     status = obj(_f(span, "status"))
-    failed = hashable(status.get("code")) in _ERROR_STATUS or bool(attrs.get("error.type"))
+    failed = (
+        hashable(status.get("code")) in _ERROR_STATUS
+        or bool(attrs.get("error.type"))
+        or attrs.get("gen_ai.tool.result.is_error") is True
+    )
     extra: dict[str, Any] = {
         "is_error": failed,
         "span_id": _f(span, "spanId"),
@@ -729,7 +742,12 @@ def _kind(span: Mapping[str, Any], attrs: Mapping[str, Any], events: list[_Event
     traceloop = attrs.get("traceloop.span.kind")
     if operation in _AGENT or (not operation and openinference == "AGENT"):
         return "agent"
-    if operation == "execute_tool" or openinference == "TOOL" or (not operation and traceloop == "tool"):
+    if (
+        operation in ("execute_tool", "tool")
+        or openinference == "TOOL"
+        or (not operation and traceloop == "tool")
+        or (not operation and "gen_ai.tool.name" in attrs and "gen_ai.tool.call.id" in attrs)
+    ):
         return "tool"
     if (
         operation in _INFERENCE

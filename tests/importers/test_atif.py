@@ -790,6 +790,61 @@ def test_detection_confidence_by_shape() -> None:
     assert score([{"schema_version": "ATIF-v1.7", "steps": []}]) == 0.0
 
 
+# -- JSON Lines: one trajectory a line -----------------------------------------------------------
+
+
+def _lines(*docs: Any) -> bytes:
+    return b"".join((d if isinstance(d, bytes) else json.dumps(d).encode()) + b"\n" for d in docs)
+
+
+def test_json_lines_of_trajectories_import_each_line_as_its_own_scope(store: ObjectStore) -> None:
+    # Harbor writes one trajectory.json per trial; a data set of runs (to_json(lines=True) and
+    # the like) holds one a line. Each line numbers its calls afresh: ids are scoped to it.
+    def run(n: int, command: str, tokens: int) -> dict[str, Any]:
+        return trajectory(
+            step(1, "user", f"task {n}", timestamp=T.format(n * 10)),
+            step(
+                2,
+                "agent",
+                "",
+                timestamp=T.format(n * 10 + 1),
+                tool_calls=[call("call_1", "Bash", command=command)],
+                observation=results({"source_call_id": "call_1", "content": "ok\n[exit_code] 0"}),
+                metrics={"prompt_tokens": tokens, "completion_tokens": 1},
+            ),
+            session_id=f"run-{n}",
+            final_metrics={"total_prompt_tokens": tokens, "total_completion_tokens": 1, "total_steps": 2},
+        )
+
+    other = run(3, "make", 300)
+    other["agent"] = {"name": "codex", "version": "0.9", "model_name": "openai/gpt-5"}
+    data = _lines(run(1, "ls", 100), run(2, "pytest", 200), b"{broken", [1, 2], other)
+    assert detect_format(data, "runs.jsonl")[0] == ("atif", 0.95)
+    result = import_bytes(data, "runs.jsonl", store, format="auto", redactor=Redactor(environ={}))
+    events = trajectory_events(store, result)
+    assert [c["id"] for c in data_of(events, "tool_call")] == ["line 1/call_1", "line 2/call_1", "line 5/call_1"]
+    assert result.tool_calls_paired == 3 and result.tool_calls_unpaired == 0
+    assert [e["argv"][-1] for e in data_of(events, "exec")] == ["ls", "pytest", "make"]
+    assert {e["trajectory"] for e in data_of(events, "exec")} == {"line 1", "line 2", "line 5"}
+    assert [(n["trajectory"], n["session_id"]) for n in _notes(events, "trajectory")] == [
+        ("line 2", "run-2"),
+        ("line 5", "run-3"),
+    ]
+    assert [s.where for s in result.skipped] == ["line 3", "line 4"]
+    assert sorted(m.id for m in result.models) == ["anthropic/claude-sonnet-4-5", "openai/gpt-5"]
+    end = data_of(events, "build_end")[0]
+    assert (end["trajectories"], end["steps"], end["usage"]) == (3, 6, {"input_tokens": 600, "output_tokens": 3})
+    assert events[0]["data"]["session_id"] == "run-1" and result.stats["trajectory_lines"] == 3
+
+
+def test_json_lines_that_hold_no_trajectories_are_one_line_errors(store: ObjectStore) -> None:
+    steps = _lines(step(1, "user", "hi"), step(2, "agent", "hello"))  # a step a line: no trajectory
+    with pytest.raises(ImportFormatError, match="JSON Lines whose first object has no 'steps' list") as info:
+        import_bytes(steps, "steps.jsonl", store, format="atif", redactor=Redactor(environ={}))
+    assert (info.value.file, info.value.line) == ("steps.jsonl", 1)
+    assert dict(detect_format(steps, "steps.jsonl"))["atif"] == 0.0
+
+
 # -- through the CLI ------------------------------------------------------------------------------
 
 

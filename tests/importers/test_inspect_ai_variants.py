@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import warnings
 import zipfile
+import zlib
+from pathlib import Path
 from typing import Any
 
-from ledger.importers import ImportResult, import_bytes
+import pytest
+
+from ledger.errors import ImportFormatError
+from ledger.importers import ImportResult, detect_format, import_bytes
 from ledger.objects import ObjectStore
 from ledger.trajectory import Redactor
 from tests.importers.helpers import trajectory_events
@@ -293,3 +299,84 @@ def test_a_pathologically_deep_value_does_not_exhaust_the_stack(store: ObjectSto
     log = log.replace('"E"', event)
     result = _import(store, log.encode())
     assert result.event_counts["note"] == 2 and not result.skipped
+
+
+# -- Zstandard members (inspect >= 0.3.205 writes .eval with ZIP method 93) ---------------------
+
+ASSET = Path(__file__).parents[1] / "assets" / "trajectories" / "inspect_ai"
+SECRET = "sk-ant-api03-abcdef1234567890abcdef"
+
+
+def _zstd(content: bytes) -> bytes:
+    """``content`` as Zstandard frames, one per half (writers split big members into frames)."""
+    import zstandard
+
+    compressor = zstandard.ZstdCompressor(level=3)
+    frames = [compressor.compress(part) for part in (content[: len(content) // 2], content[len(content) // 2 :])]
+    return b"".join(frames)
+
+
+def _zstd_zip(members: list[tuple[str, Any]], **wrong: dict[str, int]) -> bytes:
+    """A ZIP whose members are Zstandard (method 93), laid out byte by byte as zipfile_zstd does
+    (Python's zipfile cannot write that method). ``wrong`` gives members a false ``size`` or
+    ``crc`` (name -> value), or ``garbage`` (name -> length) in place of their frames."""
+    out, central = bytearray(), bytearray()
+    for name, value in members:
+        content = json.dumps(value).encode()
+        packed, raw = _zstd(content), name.encode()
+        if name in wrong.get("garbage", {}):
+            packed = b"\x28\xb5\x2f\xfd" + b"\xff" * wrong["garbage"][name]  # a frame magic, then noise
+        crc = wrong.get("crc", {}).get(name, zlib.crc32(content))
+        size = wrong.get("size", {}).get(name, len(content))
+        offset = len(out)
+        out += struct.pack("<4s5H3L2H", b"PK\x03\x04", 63, 0, 93, 0, 0x21, crc, len(packed), size, len(raw), 0)
+        out += raw + packed
+        central += struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 63, 63, 0, 93, 0, 0x21, crc, len(packed), size, len(raw), 0, 0, 0, 0, 0, offset
+        )  # fmt: skip
+        central += raw
+    n = len(members)
+    return bytes(out + central + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, len(central), len(out), 0))
+
+
+def test_a_zstandard_eval_log_written_by_inspect_imports(store: ObjectStore) -> None:
+    # inspect's own fixture: every member Zstandard (zipfile raised NotImplementedError before)
+    data = (ASSET / "retry-2-then-success.zstd.eval").read_bytes()
+    assert {i.compress_type for i in zipfile.ZipFile(io.BytesIO(data)).infolist()} == {93}
+    assert detect_format(data, "log.eval")[0][0] == "inspect"
+    result = _import(store, data, "retry-2-then-success.eval")
+    assert result.source_version == "0.3.208.dev36+g74cc1c427.d20260418"
+    assert result.event_counts["model_request"] == 3 and not result.skipped
+    assert [m.id for m in result.models] == ["mockllm/fake"]
+    assert store.get_bytes(result.original_sha256) == data  # no secret: kept byte for byte
+
+
+def test_zstandard_members_are_decompressed_frame_by_frame_and_redacted(store: ObjectStore) -> None:
+    tool = {"event": "tool", "timestamp": T.format(2), "id": "c1", "function": "bash",
+            "arguments": {"cmd": f"export KEY={SECRET}"}, "result": "ok", "completed": T.format(3)}  # fmt: skip
+    sample = {"id": 1, "epoch": 1, "input": "x", "target": "",
+              "events": [model_event(1, output=calling("c1", "bash", {"cmd": "ls"})), tool]}  # fmt: skip
+    data = _zstd_zip([("header.json", HEADER), ("samples/1_epoch_1.json", sample)])
+    result = _import(store, data, "log.eval")
+    assert result.tool_calls_paired == 1 and not result.skipped
+    # the stored original: no secret in any member, members that were Zstandard now deflated
+    stored = store.get_bytes(result.original_sha256)
+    with zipfile.ZipFile(io.BytesIO(stored)) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+        members = [archive.read(i) for i in archive.infolist()]
+    assert not any(SECRET.encode() in m for m in members) and any(b"[REDACTED:" in m for m in members)
+
+
+def test_a_broken_zstandard_member_is_one_line_naming_it(store: ObjectStore) -> None:
+    sample = {"id": 1, "epoch": 1, "input": "x", "target": "", "events": [model_event(1)]}
+    members = [("header.json", HEADER), ("samples/1_epoch_1.json", sample)]
+    with pytest.raises(ImportFormatError, match=r"x\.eval: header\.json: unreadable \(CRC-32 does not match"):
+        _import(store, _zstd_zip(members, crc={"header.json": 7}), "x.eval")
+    # a sample decompressing past the size the archive declares (a bomb), or not Zstandard at all
+    for wrong, reason in (
+        ({"size": {"samples/1_epoch_1.json": 10}}, "decompresses past its declared size of 10 bytes"),
+        ({"garbage": {"samples/1_epoch_1.json": 40}}, "Zstandard data is corrupt"),
+    ):
+        result = _import(store, _zstd_zip(members, **wrong), "log.eval")
+        assert [s.where for s in result.skipped] == ["samples/1_epoch_1.json"]
+        assert reason in result.skipped[0].reason and result.event_counts.get("model_request", 0) == 0

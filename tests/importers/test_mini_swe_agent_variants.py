@@ -352,3 +352,33 @@ def test_swebench_instance_id_and_predictions(tmp_path: Path) -> None:
             redactor=Redactor(environ={}),
         )
     assert info.value.exit_code == 2
+
+
+def test_v1_timeout_is_a_failed_command_without_exit_code(tmp_path: Path) -> None:
+    # 1.x: ExecutionTimeoutError renders timeout_template (agents/default.py) as the next user
+    # message; no <returncode> in it. It read as a command that succeeded.
+    t = 1754000000.0
+    killed = (
+        "The last command <command>sleep 999</command> timed out and has been killed.\n"
+        "The output of the command was:\n <output>\n\n</output>\n"
+        "Please try another command and make sure to avoid those requiring interactive input."
+    )
+    doc = {
+        "info": {"exit_status": "Submitted", "submission": "", "mini_version": "1.17.5"},
+        "messages": [
+            {"role": "system", "content": "sys", "timestamp": t},
+            {"role": "user", "content": "task", "timestamp": t + 1},
+            {"role": "assistant", "content": "```bash\nsleep 999\n```", "timestamp": t + 2},
+            {"role": "user", "content": killed, "timestamp": t + 3},
+            {"role": "assistant", "content": "```bash\nls\n```", "timestamp": t + 4},
+            {"role": "user", "content": OBS.format(code=0, out="a.py\n"), "timestamp": t + 5},
+        ],
+        "trajectory_format": "mini-swe-agent-1",
+    }
+    _, events = run(tmp_path, doc)
+    execs = of(events, "exec")
+    assert [(e["argv"][-1], e.get("exit_code"), e.get("timed_out")) for e in execs] == [
+        ("sleep 999", None, True),
+        ("ls", 0, None),
+    ]
+    assert [r["is_error"] for r in of(events, "tool_result")] == [True, False]

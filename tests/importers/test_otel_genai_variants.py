@@ -241,3 +241,26 @@ def test_collector_file_with_metrics_lines_beside_the_traces(store: ObjectStore)
     data = (json.dumps(metrics) + "\n" + json.dumps(traces) + "\n").encode()
     result = _import(store, data)
     assert result.event_counts["model_request"] == 1 and result.stats["exports_without_spans_or_logs"] == 1
+
+
+def test_tool_spans_of_pydantic_ai_v1_v2_and_latitude_are_tool_calls(store: ObjectStore) -> None:
+    # Pydantic AI instrumentation versions 1-2 (pydantic_ai/_instrumentation.py): "running tool"
+    # spans with gen_ai.tool.name / gen_ai.tool.call.id, tool_arguments, tool_response and no
+    # operation name. Latitude's SDK: operation "tool", gen_ai.tool.result.value / .is_error.
+    # Both were notes: the call's result came only from the next request's history, if any.
+    chat = span("m", 0, {**CHAT, "gen_ai.input.messages": json.dumps(USER),
+                         "gen_ai.output.messages": json.dumps(CALL_LS)})  # fmt: skip
+    legacy = span("t1", 1, {"gen_ai.tool.name": "ls", "gen_ai.tool.call.id": "c1", "logfire.msg": "running tool: ls",
+                            "tool_arguments": '{"path": "."}', "tool_response": "a.py"})  # fmt: skip
+    latitude = span("t2", 2, {"gen_ai.operation.name": "tool", "gen_ai.tool.name": "get_weather",
+                              "gen_ai.tool.call.id": "c2", "gen_ai.tool.call.arguments": '{"location": "Paris"}',
+                              "gen_ai.tool.result.value": '{"error": "no such city"}',
+                              "gen_ai.tool.result.is_error": True}, status={"code": 1})  # fmt: skip
+    result = _import(store, export(chat, legacy, latitude))
+    events = trajectory_events(store, result)
+    calls = {e["data"]["id"]: e["data"] for e in events if e["type"] == "tool_call"}
+    assert calls["c1"]["name"] == "ls" and calls["c2"]["input"] == {"location": "Paris"}
+    results = {e["data"]["id"]: e["data"] for e in events if e["type"] == "tool_result"}
+    assert (results["c1"]["output"], results["c1"]["is_error"]) == ("a.py", False)
+    assert (results["c2"]["output"], results["c2"]["is_error"]) == ({"error": "no such city"}, True)
+    assert result.tool_calls_paired == 2 and "note" not in result.event_counts
