@@ -425,7 +425,12 @@ def object_lines(data: bytes, sink: Sink, what: str) -> list[tuple[int, dict[str
 
 def head_values(data: bytes, count: int = 5, within: int = 50) -> list[Any]:
     """The first ``count`` parseable values among the first ``within`` lines (and 64 KiB): what
-    a JSON Lines detector scores; broken lines are passed over, not counted."""
+    a JSON Lines detector scores; broken lines are passed over, not counted. None of a
+    pretty-printed JSON document (its first line a lone ``{`` or ``[``): a line of it that
+    happens to parse is not a record."""
+    first = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0].strip()
+    if first in (b"{", b"["):
+        return []
     values: list[Any] = []
     for lineno, value, error in iter_json_lines(data[:65536]):
         if lineno > within or len(values) >= count:

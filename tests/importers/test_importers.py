@@ -466,6 +466,19 @@ def test_auto_detection_picks_the_right_format(rel: str, fmt: str) -> None:
     assert (best, score >= 0.5) == (fmt, True)
 
 
+def test_a_pretty_printed_json_document_is_not_read_as_json_lines() -> None:
+    # the shape of inspect's test_skeleton files: the one line that parses on its own (the last
+    # element of an array) looked like an old Codex rollout header, and `auto` imported the file
+    # as Codex with every other line skipped
+    doc = (
+        b'{\n  "description": "spans",\n  "events": [\n'
+        b'    {"event": "span_begin", "id": "S1", "timestamp": "2026-01-01T00:00:00+00:00"},\n'
+        b'    {"event": "span_end", "id": "S1", "timestamp": "2026-01-01T00:00:08+00:00"}\n'
+        b"  ]\n}\n"
+    )
+    assert all(score < 0.5 for _, score in detect_format(doc, "basic.json"))
+
+
 def test_source_timestamps_are_kept_in_utc(store: ObjectStore) -> None:
     result = _import(store, "inspect_ai/tools_sandbox_attachments.json")
     events = trajectory_events(store, result)
