@@ -391,22 +391,83 @@ def load_json(data: bytes, filename: str, *, expected: str) -> Any:
     return loads_strict(data, where=filename, error=ImportFormatError, surrogates="replace", what=expected)
 
 
+def _line_value(raw: bytes | str) -> Any:
+    return loads_strict(raw, where="", surrogates="replace", what=None)  # callers add what they expected
+
+
 def iter_json_lines(data: bytes) -> Iterator[tuple[int, Any, str | None]]:
-    """``(line number, value, None)`` per non-blank line, or ``(n, None, reason)`` if broken."""
+    """``(line number, value, None)`` per non-blank line, or ``(n, None, reason)`` if broken.
+
+    A line where a writer that died mid-record was followed by the next record (``{"type":
+    "user", "mess{"type": ...}``), or two records with no newline between them, gives each
+    whole record it holds (same line number), after the cut one's reason."""
     for lineno, raw in enumerate(data.splitlines(), start=1):
         if not raw.strip():
             continue
+        raw = raw.removeprefix(BOM) if lineno == 1 else raw
         try:
-            value = loads_strict(
-                raw.removeprefix(BOM) if lineno == 1 else raw,
-                where="",
-                surrogates="replace",
-                what=None,  # callers add what they expected
-            )
+            value = _line_value(raw)
         except InputError as exc:
-            yield lineno, None, exc.message
+            glued = _glued_records(raw)
+            if glued is None:
+                yield lineno, None, exc.message
+                continue
+            cut, values = glued
+            if cut:
+                yield lineno, None, f"{exc.message}: a record cut short (its writer stopped mid-line); the "
+                f"{len(values)} whole record(s) after it on this line are kept"
+            for value in values:
+                yield lineno, value, None
             continue
         yield lineno, value, None
+
+
+_RECORD_START = re.compile(rb'\s*(\{\s*"[^"\\]{1,64}"\s*:)')
+_MAX_GLUE_TRIES = 16
+
+
+def _glued_records(raw: bytes) -> tuple[bool, list[Any]] | None:
+    """``(the head was cut short, the whole records after it)`` of a line holding several
+    records, or None. A later record is looked for where the line's own first key starts
+    again (``{"parentUuid":``, ``{"type":``), at most ``_MAX_GLUE_TRIES`` places: linear work
+    whatever the line holds."""
+    first = _RECORD_START.match(raw)
+    if first is None:
+        return None
+    key_at = first.group(1)
+    at = raw.find(key_at, first.end())
+    for _ in range(_MAX_GLUE_TRIES):
+        if at == -1:
+            return None
+        tail = _whole_records(raw[at:])
+        if tail is not None:
+            head = _whole_records(raw[:at])
+            return (head is None), (head or []) + tail
+        at = raw.find(key_at, at + 1)
+    return None
+
+
+def _whole_records(chunk: bytes) -> list[Any] | None:
+    """The JSON objects ``chunk`` holds back to back (at least one), each as strict as a line;
+    None if it holds anything else."""
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder()
+    values, at, end = [], 0, len(text.rstrip())
+    while at < end:
+        while text[at] in " \t":
+            at += 1
+        if text[at] != "{":
+            return None
+        try:
+            _, stop = decoder.raw_decode(text, at)
+            values.append(_line_value(text[at:stop]))
+        except (ValueError, InputError, RecursionError):
+            return None
+        at = stop
+    return values or None
 
 
 def object_lines(data: bytes, sink: Sink, what: str) -> list[tuple[int, dict[str, Any]]]:

@@ -439,3 +439,30 @@ def test_a_windows_session_names_files_relative_to_its_cwd(tmp_path: Path) -> No
     _, events = run(tmp_path, records)
 
     assert [w["path"] for w in of(events, "file_write")] == ["pkg/x.py", "D:\\other\\y.py"]
+
+
+def test_a_record_cut_short_and_glued_to_the_next_keeps_the_next(tmp_path: Path) -> None:
+    """A session whose writer died mid-record goes on on the same line; the records after the cut
+    are kept (before, the whole line was skipped and the tool call lost its result)."""
+    records = [
+        user("u1", None, 1, "list the files"),
+        assistant("a1", "u1", 2, "m1", [tool_use("t1", "Bash", command="ls")]),
+        user("r1", "a1", 3, [result("t1", "a.py\nb.py")]),
+        assistant("a2", "r1", 4, "m2", [{"type": "text", "text": "Two files."}]),
+        user("u2", "a2", 5, "thanks"),
+    ]
+    lines = [json.dumps(r) for r in records]
+    cut = json.dumps(assistant("a0", "u1", 2, "m0", [{"type": "text", "text": "I will look"}]))[:90]
+    lines[2] = cut + lines[2]  # the tool result follows the cut record on its line
+    lines[3:5] = [lines[3] + lines[4]]  # two whole records with no newline between them
+    data = ("\n".join(lines) + "\n").encode()
+    store = ObjectStore(tmp_path / "objects")
+    imported = import_bytes(data, f"{SESSION}.jsonl", store, redactor=Redactor(environ={}))
+    events = [e.to_json() for e in read_trajectory(store.path_for(imported.trajectory_sha256))]
+
+    assert imported.tool_calls_paired == 1
+    assert [s.where for s in imported.skipped] == ["line 3"]
+    assert "a record cut short" in imported.skipped[0].reason
+    texts = [str(e["request"]) for e in of(events, "model_request")]
+    assert any("thanks" in t for t in texts)
+    assert "Two files." in str(of(events, "model_response"))
