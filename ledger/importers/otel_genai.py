@@ -1,12 +1,14 @@
-"""OpenTelemetry GenAI telemetry: OTLP/JSON trace (and log) exports, or bare GenAI message lists.
+"""OpenTelemetry GenAI telemetry: OTLP/JSON trace (and log) exports, the OpenTelemetry Python
+SDK's console output, or bare GenAI message lists.
 
-Three shapes are read (OpenTelemetry semantic conventions for generative AI):
+These shapes are read (OpenTelemetry semantic conventions for generative AI):
 
 - an OTLP/JSON export ``{"resourceSpans": [{"resource", "scopeSpans": [{"spans": […]}]}]}``, or
   a file of such exports one per line (the collector's file exporter). Spans are ordered by
   start time. An inference span (``gen_ai.operation.name`` chat / text_completion /
   generate_content, or any span with ``gen_ai.input.messages``) becomes ``model_request``
-  (its input messages and system instructions) and ``model_response`` (its output messages,
+  (its input messages and system instructions, ``gen_ai.system_instructions`` or Latitude's
+  ``gen_ai.system.instructions``) and ``model_response`` (its output messages,
   finish reasons, usage); the tool calls in its output become ``tool_call`` (``server_tool_call``
   parts, run by the provider, become a ``tool_call`` / ``tool_result`` pair marked
   ``server_side``). An ``execute_tool`` span becomes the ``tool_call`` (if the model's output
@@ -23,6 +25,14 @@ Three shapes are read (OpenTelemetry semantic conventions for generative AI):
   (``resourceLogs``) attach their records to the span they name; records of no known span form
   inferences of their own. The proto field names (``resource_spans``, ``start_time_unix_nano``,
   ``string_value``) are read like the lowerCamelCase ones OTLP/JSON prescribes;
+- what the Python SDK's ``ConsoleSpanExporter`` / ``ConsoleLogRecordExporter`` print (and
+  anyone saving ``span.to_json()``): one JSON object per span or log record, pretty-printed
+  (indent 4) or one a line, written one after another, or a JSON array of them. Each is
+  converted to the OTLP/JSON span or log record it stands for (``0x`` ids as bare hex, ISO
+  times as nanoseconds, plain attribute values as ``AnyValue``s, ``status_code`` as the enum)
+  and mapped as above. A record that does not parse, or is neither a span nor a log record,
+  is skipped and listed by the line it starts on; reading resumes at the next line starting
+  with ``{``;
 - a JSON list of input messages (``[{"role", "parts": […]}]``, the ``gen_ai.input.messages``
   schema) or of output messages (the same with ``finish_reason``): one conversation. User,
   system and tool messages are requests, assistant messages responses.
@@ -34,21 +44,28 @@ are counted (``stats.spans_without_gen_ai``) and otherwise ignored.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ledger.errors import ImportFormatError
+from ledger.errors import ImportFormatError, InputError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, iter_json_lines, load_json, loads, lst, obj
+from ledger.importers.base import Sink, iter_json_lines, load_json, loads, lst, obj, parse_time
 from ledger.importers.base import key as hashable
+from ledger.safeparse import BOM, json_error_reason, loads_strict
 from ledger.trajectory.events import EventType
 
 FORMAT = "otel-genai"
 MEDIA_TYPE = "application/json"
 EXPECTED = (
-    'an OTLP/JSON trace export with gen_ai.* spans, or a JSON list of GenAI messages ({"role", "parts"})'
+    "an OTLP/JSON trace export with gen_ai.* spans, spans as the OpenTelemetry SDK's ConsoleSpanExporter "
+    'prints them, or a JSON list of GenAI messages ({"role", "parts"})'
+)
+_CONSOLE = (
+    'one span ({"name", "context", "start_time", "attributes", …}) or log record '
+    "as the OpenTelemetry SDK's console exporters print them"
 )
 _INFERENCE = frozenset({"chat", "text_completion", "generate_content", "completion"})
 _AGENT = frozenset({"invoke_agent", "create_agent", "invoke_workflow"})
@@ -57,6 +74,7 @@ _TOOL_RESULTS = ("gen_ai.tool.call.result", "tool_response", "gen_ai.tool.result
 """Where a tool span keeps its input and output: the GenAI conventions, Pydantic AI's
 instrumentation versions 1-2 (``running tool`` spans: ``tool_arguments``, ``tool_response``,
 no operation name; pydantic_ai/_instrumentation.py) and Latitude's ``tool`` operation."""
+_SYSTEM_INSTRUCTIONS = ("gen_ai.system_instructions", "gen_ai.system.instructions")
 _EVENT_ROLES = {
     "gen_ai.system.message": "system",
     "gen_ai.user.message": "user",
@@ -128,9 +146,23 @@ _EXPORT_KEYS = (b'"resourceSpans"', b'"resource_spans"', b'"resourceLogs"', b'"r
 _GENAI_MARKS = (b"gen_ai.", b"openinference.span.kind", b"traceloop.span.kind", b"llm.input_messages")
 
 
+_CONSOLE_SPAN_MARK = re.compile(rb'"span_id"\s*:\s*"0x[0-9a-fA-F]{16}"')
+_CONSOLE_LOG_KEYS = (b'"body"', b'"severity_number"')
+
+
+def _console_head(data: bytes) -> bool:
+    """The first record looks like ``ReadableSpan.to_json`` / ``ReadableLogRecord.to_json``."""
+    head = data[:65536]
+    if b'"context"' in head and b'"start_time"' in head and _CONSOLE_SPAN_MARK.search(head):
+        return True
+    return all(k in head for k in _CONSOLE_LOG_KEYS)
+
+
 def detect(data: bytes, filename: str) -> float:
-    head = data[:4096].lstrip()
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{") and any(k in data[:65536] for k in _EXPORT_KEYS):
+        return 0.95 if any(mark in data for mark in _GENAI_MARKS) else 0.6
+    if head.startswith((b"{", b"[")) and _console_head(data):
         return 0.95 if any(mark in data for mark in _GENAI_MARKS) else 0.6
     if head.startswith(b"[") and b'"parts"' in data and b'"role"' in data:
         try:
@@ -483,7 +515,7 @@ def _event_messages(events: list[_Event]) -> tuple[list[Any], list[Any], Any]:
         if name == _DETAILS_EVENT:
             inputs.extend(lst(_json_value(body.get("gen_ai.input.messages"))))
             outputs.extend(lst(_json_value(body.get("gen_ai.output.messages"))))
-            system = _json_value(body.get("gen_ai.system_instructions")) if system is None else system
+            system = _system_of(body) if system is None else system
         elif name in _EVENT_ROLES:
             role = _EVENT_ROLES[name]
             content = _json_value(body.get("content"))
@@ -590,11 +622,20 @@ class _Conversation:
         self.turn += 1
 
 
+def _system_of(attrs: Mapping[str, Any]) -> Any:
+    """System instructions: ``gen_ai.system_instructions`` (the conventions) or
+    ``gen_ai.system.instructions`` (Latitude's SDK)."""
+    for name in _SYSTEM_INSTRUCTIONS:
+        if attrs.get(name) is not None:
+            return _json_value(attrs[name])
+    return None
+
+
 def _messages_of(span: Mapping[str, Any], attrs: Mapping[str, Any]) -> tuple[list[Any], list[Any], Any]:
     """(input, output, system instructions) under whichever convention the span follows."""
     inputs = lst(_json_value(attrs.get("gen_ai.input.messages")))
     outputs = lst(_json_value(attrs.get("gen_ai.output.messages")))
-    system = _json_value(attrs.get("gen_ai.system_instructions"))
+    system = _system_of(attrs)
     if not inputs and not outputs:
         inputs, outputs = _flattened(attrs, "prompt"), _flattened(attrs, "completion")
     if not inputs and not outputs:
@@ -856,35 +897,214 @@ def _convert_messages(messages: list[Any], sink: Sink) -> None:
     sink.end({"status": "completed"})
 
 
-def _exports(data: bytes, filename: str) -> list[Any]:
-    """One JSON document, or one OTLP export per line (the collector's file exporter)."""
+# -- the OpenTelemetry Python SDK's console exporters ------------------------------------------
+
+
+def _is_console_span(value: Any) -> bool:
+    """A span as ``ReadableSpan.to_json`` writes it (``ConsoleSpanExporter``)."""
+    return isinstance(value, dict) and "context" in value and "start_time" in value
+
+
+def _is_console_log(value: Any) -> bool:
+    """A log record as ``ReadableLogRecord.to_json`` writes it (``ConsoleLogRecordExporter``;
+    ``observed_timestamp`` since SDK 1.23, ``event_name`` since 1.35: ``event.name`` before)."""
+    return isinstance(value, dict) and "body" in value and "severity_number" in value
+
+
+def _otlp_value(value: Any) -> dict[str, Any]:
+    """A plain JSON value as an OTLP/JSON ``AnyValue`` (what ``any_value`` reads back)."""
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int):
+        return {"intValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, list):
+        return {"arrayValue": {"values": [_otlp_value(v) for v in value]}}
+    if isinstance(value, dict):
+        return {"kvlistValue": {"values": _otlp_attributes(value)}}
+    return {}  # null: an empty AnyValue
+
+
+def _otlp_attributes(value: Any) -> list[dict[str, Any]]:
+    return [{"key": str(k), "value": _otlp_value(v)} for k, v in obj(value).items()]
+
+
+def _hex_id(value: Any) -> str:
+    """``0x``-prefixed SDK ids as OTLP/JSON's bare hex; an all-zero (invalid) id as none."""
+    text = value.removeprefix("0x") if isinstance(value, str) else ""
+    return "" if not text.strip("0") else text
+
+
+def _iso_nanos(value: Any) -> str | None:
+    """``ns_to_iso_str`` time (``2025-01-01T00:00:00.000000Z``) as OTLP's decimal nanoseconds."""
+    moment = parse_time(value) if isinstance(value, str) else None
+    if moment is None:
+        return None
+    return str((moment - _EPOCH) // timedelta(microseconds=1) * 1000)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_STATUS_CODES = {"UNSET": 0, "OK": 1, "ERROR": 2}
+
+
+def _console_export(record: dict[str, Any]) -> dict[str, Any]:
+    """A console span or log record as a one-record OTLP/JSON export, so that it is mapped by
+    exactly the code that maps OTLP exports."""
+    resource = {"attributes": _otlp_attributes(obj(record.get("resource")).get("attributes"))}
+    if _is_console_log(record):
+        log = {
+            "timeUnixNano": _iso_nanos(record.get("timestamp")),
+            "observedTimeUnixNano": _iso_nanos(record.get("observed_timestamp")),
+            "traceId": _hex_id(record.get("trace_id")),
+            "spanId": _hex_id(record.get("span_id")),
+            "eventName": record.get("event_name") or None,
+            "attributes": _otlp_attributes(record.get("attributes")),
+            "body": _otlp_value(record.get("body")),
+        }
+        return {"resourceLogs": [{"resource": resource, "scopeLogs": [{"logRecords": [log]}]}]}
+    context = obj(record.get("context"))
+    status = obj(record.get("status"))
+    span = {
+        "traceId": _hex_id(context.get("trace_id")),
+        "spanId": _hex_id(context.get("span_id")),
+        "parentSpanId": _hex_id(record.get("parent_id")),
+        "name": record.get("name"),
+        "startTimeUnixNano": _iso_nanos(record.get("start_time")),
+        "endTimeUnixNano": _iso_nanos(record.get("end_time")),
+        "attributes": _otlp_attributes(record.get("attributes")),
+        "events": [
+            {
+                "name": obj(event).get("name"),
+                "timeUnixNano": _iso_nanos(obj(event).get("timestamp")),
+                "attributes": _otlp_attributes(obj(event).get("attributes")),
+            }
+            for event in lst(record.get("events"))
+        ],
+        "status": {
+            "code": _STATUS_CODES.get(str(status.get("status_code")), 0),
+            "message": status.get("description"),
+        },
+    }
+    return {"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": [span]}]}]}
+
+
+# -- reading the file --------------------------------------------------------------------------
+
+_Doc = tuple[int, str, Any]
+"""A top-level JSON value of the file: the line it starts on, where it is (``line 3``,
+``item[2]``) and the value."""
+_Broken = tuple[int, str]
+"""The line where a value that does not parse starts, and why."""
+_NEXT_OBJECT = re.compile(r"\n(?=\{)")
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _concatenated(data: bytes) -> tuple[list[_Doc], list[_Broken]]:
+    """JSON values written one after another, pretty-printed or one a line (the SDK's console
+    exporters print ``to_json()`` with an indent of 4 and a newline). After a value that does
+    not parse, reading resumes at the next line starting with ``{``: each record starts there."""
     try:
-        return [loads(data)]
+        text = data.removeprefix(BOM).decode("utf-8")
+    except UnicodeDecodeError:
+        return [], []
+    decoder = json.JSONDecoder()
+    docs: list[_Doc] = []
+    broken: list[_Broken] = []
+    pos = last = 0
+    line = 1
+    while True:
+        space = _JSON_SPACE.match(text, pos)
+        pos = space.end() if space else pos
+        if pos >= len(text):
+            break
+        line += text.count("\n", last, pos)
+        last = pos
+        try:
+            _, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            broken.append((line, f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"))
+        except (RecursionError, ValueError) as exc:
+            broken.append((line, json_error_reason(exc)))
+        else:
+            try:  # parsed again, refusing what ``loads`` refuses (NaN, duplicate keys, …)
+                value = loads_strict(text[pos:end], where="", surrogates="replace", what=None)
+                docs.append((line, f"line {line}", value))
+            except InputError as exc:
+                broken.append((line, exc.message))
+            pos = end
+            continue
+        resume = _NEXT_OBJECT.search(text, pos)
+        if resume is None:
+            break
+        pos = resume.end()
+    return docs, broken
+
+
+def _documents(data: bytes, filename: str) -> tuple[list[_Doc], list[_Broken]]:
+    """One JSON document; one OTLP export per line (the collector's file exporter); or values
+    one after another (the SDK's console exporters). Values that do not parse are returned
+    apart, for the caller to skip or refuse; a file of which nothing parses is refused here."""
+    try:
+        return [(1, "line 1", loads(data))], []
     except (ValueError, UnicodeDecodeError):
         pass
     lines = [line for line in data.splitlines() if line.strip()]
-    if len(lines) > 1 and all(line.lstrip().startswith(b"{") for line in lines):
-        docs = []
+    json_lines = len(lines) > 1 and all(line.lstrip().startswith(b"{") for line in lines)
+    if json_lines:
+        docs: list[_Doc] = []
+        broken: list[_Broken] = []
         for lineno, value, error in iter_json_lines(data):
             if error is not None:
-                raise ImportFormatError(f"{error}; expected {EXPECTED}", file=filename, line=lineno)
-            docs.append(value)
-        return docs
-    return [load_json(data, filename, expected=EXPECTED)]  # raises, naming line and column
+                broken.append((lineno, error))
+            else:
+                docs.append((lineno, f"line {lineno}", value))
+    else:
+        docs, broken = _concatenated(data)
+    if not docs:
+        if json_lines:
+            raise ImportFormatError(f"{broken[0][1]}; expected {EXPECTED}", file=filename, line=broken[0][0])
+        load_json(data, filename, expected=EXPECTED)  # raises, naming line and column
+    return docs, broken
 
 
 def convert(data: bytes, filename: str, sink: Sink) -> None:
-    docs = _exports(data, filename)
-    if len(docs) == 1 and isinstance(docs[0], list):
-        _convert_messages(docs[0], sink)
-        return
-    # the collector's file exporter may write metrics (and profiles) exports beside the traces
-    telemetry = [d for d in docs if _has(obj(d), "resourceSpans") or _has(obj(d), "resourceLogs")]
-    other = [d for d in docs if any(_has(obj(d), k) for k in ("resourceMetrics", "resourceProfiles"))]
-    if not telemetry or len(telemetry) + len(other) < len(docs):
+    docs, broken = _documents(data, filename)
+    if len(docs) == 1 and isinstance(docs[0][2], list):
+        items = docs[0][2]
+        if not any(_is_console_span(i) or _is_console_log(i) for i in items[:20]):
+            _convert_messages(items, sink)
+            return
+        docs = [(1, f"item[{i}]", item) for i, item in enumerate(items)]  # a JSON array of console spans
+    telemetry: list[Any] = []
+    other = unknown = 0
+    console = any(_is_console_span(d) or _is_console_log(d) for _, _, d in docs)
+    skipped = [(line, f"line {line}", f"{reason}; expected {_CONSOLE}") for line, reason in broken]
+    for line, where, doc in docs:
+        if _is_console_span(doc) or _is_console_log(doc):
+            telemetry.append(_console_export(doc))
+        elif _has(obj(doc), "resourceSpans") or _has(obj(doc), "resourceLogs"):
+            telemetry.append(doc)
+        elif any(_has(obj(doc), k) for k in ("resourceMetrics", "resourceProfiles")):
+            other += 1  # the collector's file exporter may write metrics (and profiles) too
+        elif console:
+            kind = "an object" if isinstance(doc, dict) else f"a JSON {type(doc).__name__}"
+            skipped.append(
+                (line, where, f"{kind} that is neither a span nor a log record; expected {_CONSOLE}")
+            )
+        else:
+            unknown += 1
+    if console:  # a broken record of the stream, not a broken file
+        for _, where, reason in sorted(skipped, key=lambda item: item[0]):
+            sink.skip(where, reason)
+    elif broken:
+        raise ImportFormatError(f"{broken[0][1]}; expected {EXPECTED}", file=filename, line=broken[0][0])
+    if not telemetry or unknown:
         raise ImportFormatError(f"top level has no resourceSpans; expected {EXPECTED}", file=filename)
     if other:
-        sink.stats["exports_without_spans_or_logs"] += len(other)
+        sink.stats["exports_without_spans_or_logs"] += other
     _convert_spans(telemetry, filename, sink)
 
 

@@ -10,8 +10,12 @@ int64 as strings, enums as integers; protobuf's proto field names are read too),
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from ledger.errors import ImportFormatError
 from ledger.importers import ImportResult, detect_format, import_bytes
 from ledger.objects import ObjectStore
 from ledger.trajectory import Redactor
@@ -264,3 +268,151 @@ def test_tool_spans_of_pydantic_ai_v1_v2_and_latitude_are_tool_calls(store: Obje
     assert (results["c1"]["output"], results["c1"]["is_error"]) == ("a.py", False)
     assert (results["c2"]["output"], results["c2"]["is_error"]) == ({"error": "no such city"}, True)
     assert result.tool_calls_paired == 2 and "note" not in result.event_counts
+
+
+def test_system_instructions_under_latitudes_dotted_name(store: ObjectStore) -> None:
+    # Latitude's SDK (latitude-llm packages/constants/src/tracing/attributes.ts) writes
+    # gen_ai.system.instructions; the conventions name it gen_ai.system_instructions
+    system = [{"type": "text", "content": "Be brief."}]
+    dotted = span("a", 1, {**CHAT, "gen_ai.input.messages": json.dumps(USER),
+                           "gen_ai.system.instructions": json.dumps(system)})  # fmt: skip
+    request = next(e["data"] for e in trajectory_events(store, _import(store, export(dotted)))
+                   if e["type"] == "model_request")  # fmt: skip
+    assert request["request"]["system_instructions"] == system
+
+
+# -- the OpenTelemetry Python SDK's console exporters ------------------------------------------
+# opentelemetry-python opentelemetry-sdk/src/opentelemetry/sdk/trace/__init__.py (ReadableSpan.to_json:
+# "0x" ids, ns_to_iso_str times, status_code by name, attributes as a plain dict) and
+# _logs/_internal/__init__.py (ReadableLogRecord.to_json); ConsoleSpanExporter and
+# ConsoleLogRecordExporter print each record as to_json() (indent 4) + os.linesep.
+
+TRACE = "5b8efff798038103d269b633813fc60c"
+RESOURCE = {"attributes": {"telemetry.sdk.language": "python", "telemetry.sdk.name": "opentelemetry",
+                           "telemetry.sdk.version": "1.45.2", "service.name": "agent"}, "schema_url": ""}  # fmt: skip
+
+
+def iso(start: float) -> str:
+    """``ns_to_iso_str`` of NS + ``start`` seconds."""
+    moment = datetime.fromtimestamp(NS / 1e9 + start, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def console_span(span_id: str, start: int, attrs: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {"name": span_id, "context": {"trace_id": f"0x{TRACE}", "span_id": f"0x{span_id}", "trace_state": "[]"},
+            "kind": "SpanKind.CLIENT", "parent_id": None, "start_time": iso(start), "end_time": iso(start + 0.5),
+            "status": {"status_code": "UNSET"}, "attributes": attrs, "events": [], "links": [], "resource": RESOURCE,
+            **fields}  # fmt: skip
+
+
+def console_log(start: float, event_name: str, body: Any, span_id: str | None = None) -> dict[str, Any]:
+    # as the SDK 1.45 prints a record emitted without a timestamp: only observed_timestamp is set
+    return {"body": body, "severity_number": None, "severity_text": None, "attributes": {"gen_ai.system": "openai"},
+            "dropped_attributes": 0, "timestamp": None, "observed_timestamp": iso(start),
+            "trace_id": f"0x{TRACE}" if span_id else "", "span_id": f"0x{span_id}" if span_id else "",
+            "trace_flags": 1, "resource": RESOURCE, "event_name": event_name}  # fmt: skip
+
+
+def printed(*records: Any, indent: int | None = 4, newline: str = "\n") -> bytes:
+    return "".join(json.dumps(r, indent=indent) + newline for r in records).encode()
+
+
+SYSTEM = [{"type": "text", "content": "Be brief."}]
+CHAT_IO = {**CHAT, "gen_ai.input.messages": json.dumps(USER), "gen_ai.output.messages": json.dumps(CALL_LS),
+           "gen_ai.system_instructions": json.dumps(SYSTEM), "gen_ai.usage.input_tokens": 12,
+           "gen_ai.response.finish_reasons": ["tool_calls"]}  # fmt: skip
+TOOL_LS = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "ls", "gen_ai.tool.call.id": "c1",
+           "gen_ai.tool.call.arguments": "{}", "gen_ai.tool.call.result": "a.py"}  # fmt: skip
+AGENT = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "coder"}
+EVALUATION = {"gen_ai.evaluation.name": "relevance", "gen_ai.evaluation.score.value": 0.5}
+
+
+def _mapped(store: ObjectStore, result: ImportResult) -> list[Any]:
+    """Everything the import wrote but the link to the original bytes and the import time."""
+    events = trajectory_events(store, result)
+    for event in events:
+        for key in ("source", "imported_at"):
+            event["data"].pop(key, None)
+    return [(e["type"], e["time"], e["data"]) for e in events]
+
+
+CONSOLE_SPANS = [
+    console_span("00000000000000a0", 0, AGENT, kind="SpanKind.INTERNAL",
+                 events=[{"name": "gen_ai.evaluation.result", "timestamp": iso(0.25), "attributes": EVALUATION}]),
+    console_span("00000000000000a1", 1, CHAT_IO, parent_id="0x00000000000000a0"),
+    console_span("00000000000000a2", 2, TOOL_LS, parent_id="0x00000000000000a0",
+                 status={"status_code": "ERROR", "description": "exit status 2"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        printed(*CONSOLE_SPANS),  # ConsoleSpanExporter
+        printed(*CONSOLE_SPANS, newline="\r\n"),  # on Windows (os.linesep)
+        printed(*CONSOLE_SPANS, indent=None),  # one a line
+        json.dumps(CONSOLE_SPANS, indent=2).encode(),  # a JSON array of them
+    ],
+    ids=["pretty", "crlf", "lines", "array"],
+)
+def test_console_span_exporter_output_maps_like_the_otlp_export(store: ObjectStore, data: bytes) -> None:
+    otlp = export(
+        span("00000000000000a0", 0, AGENT, events=[{"name": "gen_ai.evaluation.result", "timeUnixNano": str(NS + 25 * 10**7),
+                                                    "attributes": [{"key": k, "value": val(v)} for k, v in EVALUATION.items()]}]),
+        span("00000000000000a1", 1, CHAT_IO),
+        span("00000000000000a2", 2, TOOL_LS, status={"code": 2, "message": "exit status 2"}),
+    )  # fmt: skip
+    expected = _mapped(store, _import(store, otlp))
+    result = _import(store, data)
+    assert _mapped(store, result) == expected and not result.skipped
+    assert result.event_counts["tool_call"] == 1 and result.event_counts["note"] == 2
+    failed = next(e for t, _, e in expected if t == "tool_result")
+    assert (failed["is_error"], failed["error"], failed["output"]) == (True, "exit status 2", "a.py")
+    start = next(e for t, _, e in expected if t == "build_start")
+    assert start["agent"] == "agent" and start["trace_ids"] == [TRACE]
+
+
+def test_console_log_records_attach_to_the_span_they_name(store: ObjectStore) -> None:
+    # both console exporters printing to stdout: openai-v2's per-message events (utils.py
+    # message_to_event / choice_to_event: event_name, body) between the spans; the chat span
+    # itself records no content
+    stream = printed(
+        console_log(1.1, "gen_ai.user.message", {"content": "list files"}, "00000000000000a1"),
+        console_log(1.4, "gen_ai.choice", {"index": 0, "finish_reason": "tool_calls", "message": {
+            "role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+                                                 "function": {"name": "ls", "arguments": "{}"}}]}}, "00000000000000a1"),
+        console_span("00000000000000a1", 1, CHAT),
+        console_log(3.0, "gen_ai.user.message", {"content": "thanks"}),  # of no span: an inference of its own
+    )  # fmt: skip
+    result = _import(store, stream)
+    events = trajectory_events(store, result)
+    requests = [e["data"]["request"]["messages"] for e in events if e["type"] == "model_request"]
+    assert requests == [USER, [{"role": "user", "parts": [{"type": "text", "content": "thanks"}]}]]
+    call = next(e for e in events if e["type"] == "tool_call")
+    assert call["data"]["name"] == "ls" and call["time"] == "2026-01-01T00:00:01.500000Z"
+    assert result.stats["log_records_without_span"] == 1 and not result.skipped
+
+
+def test_a_broken_console_record_is_skipped_and_listed(store: ObjectStore) -> None:
+    good = [console_span("00000000000000a1", 1, CHAT_IO), console_span("00000000000000a3", 3, TOOL_LS)]
+    lost_comma = (b'"SpanKind.CLIENT",', b'"SpanKind.CLIENT"')
+    broken = printed(console_span("00000000000000a2", 2, CHAT)).replace(*lost_comma)
+    first = printed(good[0])
+    rest = printed(good[1], {"unrelated": True})
+    data = first + broken + rest + b'{\n    "name": "cut'  # the process was killed mid-write
+    result = _import(store, data)
+    assert result.event_counts["model_request"] == 1 and result.tool_calls_paired == 1
+    lines = [first.count(b"\n") + 1, (first + broken + rest).count(b"\n") - 2, data.count(b"\n")]
+    assert [s.where for s in result.skipped] == [f"line {n}" for n in lines]
+    assert "Expecting ',' delimiter" in result.skipped[0].reason
+    assert "console exporters" in result.skipped[0].reason
+    assert result.skipped[1].reason.startswith("an object that is neither a span nor a log record")
+    assert "Unterminated string" in result.skipped[2].reason
+
+
+def test_console_output_that_does_not_parse_names_the_file_and_line(store: ObjectStore) -> None:
+    data = json.dumps(console_span("00000000000000a1", 1, CHAT_IO), indent=4)
+    data = data.replace('"links": [],', '"links": []')  # a comma lost
+    with pytest.raises(ImportFormatError, match="ConsoleSpanExporter") as info:
+        import_bytes(data.encode(), "spans.txt", store, format="otel-genai", redactor=Redactor(environ={}))
+    assert info.value.file == "spans.txt" and info.value.line == data[: data.index('"links"')].count("\n") + 2
