@@ -46,6 +46,7 @@ def status(workspace_dir: Path | None, as_json: bool, check: bool) -> None:
       ledger spec status --json | jq '.[] | select(.status != "up-to-date")'
     """
     from ledger.spec import artifact_statuses
+    from ledger.spec.status import V4_TAGGED
 
     ws = resolve_workspace(workspace_dir)
     rows = artifact_statuses(ws.root)
@@ -68,6 +69,12 @@ def status(workspace_dir: Path | None, as_json: bool, check: bool) -> None:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no artifacts"
         stderr_console().print(f"{len(rows)} artifacts: {summary}")
+        if any(r.detail == V4_TAGGED for r in rows):
+            stderr_console().print(
+                "hint: files here carry Code from Spec v4 tags (code-from-spec: SPEC/…@hash); v5 records "
+                "generation in code-from-spec/.manifest instead, so this tree seems to predate v5",
+                markup=False,
+            )
     if check and any(r.status != "up-to-date" for r in rows):
         raise SystemExit(1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -62,6 +63,8 @@ def artifact_statuses(
         if entry is None:
             status: Status = "missing"
             detail = "no manifest entry: never generated"
+            if checksum is not None and _has_v4_tag(root, node.output):
+                detail = V4_TAGGED
         elif entry.chain != chain:
             status, detail = "stale", "the spec chain changed since generation"
             if checksum is not None and checksum != entry.checksum:
@@ -89,6 +92,20 @@ def artifact_statuses(
             )  # fmt: skip
     results.sort(key=lambda s: s.artifact)
     return results
+
+
+V4_TAGGED = "no manifest entry; the file carries a Code from Spec v4 tag"
+# How Code from Spec v4 marked a generated file: a comment naming the node and its chain hash
+# on one of the first lines (v5 moved both into code-from-spec/.manifest).
+_V4_TAG = re.compile(rb"code-from-spec: SPEC/[^\s@]+@[A-Za-z0-9_-]{27}\b")
+
+
+def _has_v4_tag(root: Path, rel: str) -> bool:
+    try:
+        with cfs_path_to_os(root, rel).open("rb") as f:
+            return _V4_TAG.search(f.read(4096)) is not None
+    except (OSError, RuntimeError, SpecError):
+        return False
 
 
 def _checksum(root: Path, rel: str) -> tuple[str | None, str]:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ledger.spec import artifact_statuses, compute_chain, load_tree
 from ledger.spec.manifest import ManifestEntry, artifact_checksum, updating_manifest
+from tests.conftest import run_ledger
 from tests.spec.treebuilder import small_tree, write_node
 
 # Printable text without characters that would change the Markdown structure of a block.
@@ -139,3 +140,16 @@ def test_modified_missing_and_orphan(tmp_path: Path) -> None:
         "ARTIFACT/misc/notes": "missing",
         "ARTIFACT/shop/pay": "orphan",
     }
+
+
+def test_files_with_v4_tags_are_named_as_a_tree_before_v5(tmp_path: Path) -> None:
+    # Code from Spec v4 kept no .manifest: it tagged each generated file with its node and chain
+    small_tree(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "cart.py").write_text("# code-from-spec: SPEC/shop/cart@cKY1laDjF37NxxYeajTgtPDgdI0\nx = 1\n")
+    details = {s.artifact: (s.status, s.detail) for s in artifact_statuses(tmp_path)}
+    assert details["ARTIFACT/shop/cart"] == ("missing", "no manifest entry; the file carries a Code from Spec v4 tag")
+    assert details["ARTIFACT/misc/notes"] == ("missing", "no manifest entry: never generated")
+
+    done = run_ledger("spec", "status", cwd=tmp_path)
+    assert done.code == 0 and "this tree seems to predate v5" in " ".join(done.stderr.split())
