@@ -64,9 +64,15 @@ def record(
     from ledger.record import RecordOptions, run_record
 
     workspace = resolve_workspace(workspace_dir)
-    options = RecordOptions(spec=spec, upstream=upstream, artifacts=artifacts, sign=not no_sign)
     err = stderr_console()
-    err.print(f"recording {' '.join(command)} (upstream {upstream})", markup=False)
+
+    def started(recorded: tuple[str, ...], checked_upstream: str) -> None:
+        # printed once checked, and redacted: CI keeps stderr, and argv may hold a key
+        err.print(f"recording {' '.join(recorded)} (upstream {checked_upstream})", markup=False)
+
+    options = RecordOptions(
+        spec=spec, upstream=upstream, artifacts=artifacts, sign=not no_sign, on_start=started
+    )
     result = run_record(workspace, command, options)
     for note in result.notes:
         err.print(f"note: {note}", markup=False)

@@ -12,6 +12,14 @@ and their values wherever they reappear in a body (replaced by a redaction marke
 Bodies are parsed with ``loads_strict``; the parsed value (not the bytes) is what is recorded,
 so a lone UTF-16 surrogate in it is recorded as U+FFFD, and a body that is not strict JSON
 (NaN, duplicate keys, nesting too deep) is recorded as text.
+
+The client is any local process and the upstream's stream is input too, so: only origin-form
+targets (``/v1/…``) are forwarded (an absolute ``http://other-host/…`` would have become the
+upstream request's ``Host``); request bodies are bounded and framed strictly (one
+``Content-Length`` or valid chunks, never both); a client that stalls is dropped after
+``CLIENT_TIMEOUT_S``; a stream is recorded up to ``MAX_RECORDED_BODY`` and passed through
+beyond it; and nothing a client or upstream sends can raise out of a handler: a failure is one
+line in ``RecordingProxy.failures``, never a traceback in the middle of the agent's output.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import contextlib
 import http.client
 import itertools
 import json
+import re
 import ssl
 import threading
 import time
@@ -35,7 +44,11 @@ from ledger.safeparse import loads_strict
 
 DEFAULT_UPSTREAM = "https://api.anthropic.com"
 UPSTREAM_TIMEOUT_S = 600.0
-MAX_RECORDED_BODY = 64 << 20  # a larger non-streamed body is passed through but recorded by digest only
+MAX_RECORDED_BODY = 64 << 20  # a larger response is passed through but not recorded
+# A request is buffered before it is forwarded, so it is bounded: twice the Messages API's own
+# 32 MB request limit. Larger uploads (the Files API) cannot go through the recording proxy.
+MAX_REQUEST_BODY = 64 << 20
+CLIENT_TIMEOUT_S = 120.0  # a client silent this long mid-request (or idle on keep-alive) is dropped
 _HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -91,10 +104,36 @@ class ExchangeSink(Protocol):
 
 
 def check_upstream(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+    """The upstream as an http(s) base URL without credentials.
+
+    ``user:password@`` is refused rather than dropped: http.client would never send it, and the
+    URL is recorded in the trajectory and the signed provenance and printed on stderr; the
+    message shows the URL with the userinfo cut out.
+    """
+    try:
+        parts = urlsplit(url)
+        hostname, _ = parts.hostname, parts.port
+    except ValueError:
+        raise InputError(
+            f"upstream is not a URL; expected an http(s) URL such as {DEFAULT_UPSTREAM}"
+        ) from None
+    if "@" in parts.netloc:
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        raise InputError(
+            f"upstream {shown!r}: credentials in the URL are not sent and would be recorded",
+            hint="the proxy forwards the client's own API key; drop user:password@ from --upstream",
+        )
+    if parts.scheme not in ("http", "https") or not hostname or parts.query or parts.fragment:
         raise InputError(f"upstream {url!r}: expected an http(s) URL such as {DEFAULT_UPSTREAM}")
     return url.rstrip("/")
+
+
+class BadRequest(Exception):
+    """A request the proxy refuses to forward (status and one-line reason for the client)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 def _body_value(raw: bytes) -> Any:
@@ -136,7 +175,8 @@ class RecordingProxy:
         self._in_flight = 0
         self._idle = threading.Condition()
         self.exchanges = 0
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self.failures: list[str] = []  # one line per exchange the proxy could not complete or record
+        self._httpd = _Server(("127.0.0.1", 0), _make_handler(self), self.failures)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -200,10 +240,55 @@ class RecordingProxy:
         return self._prefix + path
 
 
+class _Server(ThreadingHTTPServer):
+    """Errors outside a handler's own checks become a line in ``failures``, not a traceback."""
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], failures: list[str]
+    ) -> None:
+        super().__init__(address, handler)
+        self._failures = failures
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            self._failures.append(f"proxy error: {type(exc).__name__}: {exc}"[:500])
+
+
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")  # int(_, 16) alone also takes "0x5", "+5", "1_0"
+
+
+def _read_chunked(rfile: Any, limit: int) -> bytes:
+    """A chunked request body, strictly framed and at most ``limit`` bytes."""
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        line = rfile.readline(1024)
+        size_field = line.split(b";")[0].strip()
+        if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_field):
+            raise BadRequest(400, "malformed chunked request body")
+        size = int(size_field, 16)
+        if size == 0:
+            while (trailer := rfile.readline(8192)) not in (b"\r\n", b"\n"):
+                if not trailer.endswith(b"\n"):
+                    raise BadRequest(400, "malformed chunked request body")
+            return b"".join(parts)
+        total += size
+        if total > limit:
+            raise BadRequest(413, f"request body larger than the recording proxy's limit ({limit} bytes)")
+        data = rfile.read(size)
+        if len(data) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise BadRequest(400, "malformed chunked request body")
+        parts.append(data)
+
+
 def _make_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "spec-ledger-record"
+        timeout = CLIENT_TIMEOUT_S
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the default logs to stderr, interleaved with the recorded command's output
@@ -224,24 +309,44 @@ def _make_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
             self._forward()
 
         def _read_body(self) -> bytes:
-            if "chunked" in self.headers.get("transfer-encoding", "").lower():
-                parts: list[bytes] = []
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                            pass
-                        return b"".join(parts)
-                    parts.append(self.rfile.read(size))
-                    self.rfile.readline()
-            length = self.headers.get("content-length")
-            return self.rfile.read(int(length)) if length and length.isdigit() else b""
+            """The request body, framed by exactly one of Transfer-Encoding and Content-Length."""
+            encodings = self.headers.get_all("transfer-encoding") or []
+            lengths = self.headers.get_all("content-length") or []
+            if encodings:
+                if lengths or [e.strip().lower() for e in ",".join(encodings).split(",")] != ["chunked"]:
+                    raise BadRequest(400, "ambiguous request framing (Transfer-Encoding)")
+                return _read_chunked(self.rfile, MAX_REQUEST_BODY)
+            if not lengths:
+                return b""
+            if len(lengths) > 1 or not lengths[0].strip().isdigit() or not lengths[0].strip().isascii():
+                raise BadRequest(400, "malformed Content-Length")
+            length = int(lengths[0])
+            if length > MAX_REQUEST_BODY:
+                raise BadRequest(
+                    413, f"request body larger than the recording proxy's limit ({MAX_REQUEST_BODY} bytes)"
+                )
+            data = self.rfile.read(length)
+            if len(data) != length:
+                raise BadRequest(400, "request body shorter than its Content-Length")
+            return data
 
         def _forward(self) -> None:
             with proxy.in_flight():
-                self._exchange()
+                try:
+                    self._exchange()
+                except BadRequest as exc:
+                    self.close_connection = True
+                    self._send_error(exc.status, str(exc))
+                except (ConnectionError, TimeoutError):
+                    self.close_connection = True
+                except Exception as exc:  # never a traceback between the agent's lines
+                    self.close_connection = True
+                    proxy.failures.append(f"proxy error: {type(exc).__name__}: {exc}"[:500])
 
         def _exchange(self) -> None:
+            if not self.path.startswith("/"):
+                # absolute-form (http://host/…) would become the upstream request's Host header
+                raise BadRequest(400, "the recording proxy forwards origin-form targets (/v1/...) only")
             raw = self._read_body()
             headers = {k: v for k, v in self.headers.items()}
             request = RecordedRequest(
@@ -300,6 +405,7 @@ def _make_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
             acc = MessageAccumulator()
             body = bytearray()
             too_big = False
+            seen = 0
             while True:
                 try:
                     chunk = upstream.read1(65536)
@@ -310,13 +416,14 @@ def _make_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
                     break
                 if client_ok:
                     client_ok = self._write(chunk, chunked_out)
-                if parser is not None:
+                seen += len(chunk)
+                if seen > MAX_RECORDED_BODY:
+                    too_big = True  # passed through, no longer parsed or kept
+                elif parser is not None:
                     for event in parser.feed(chunk):
                         acc.add(event)
-                elif len(body) + len(chunk) <= MAX_RECORDED_BODY:
-                    body += chunk
                 else:
-                    too_big = True
+                    body += chunk
             if client_ok and chunked_out:
                 client_ok = self._write_raw(b"0\r\n\r\n")
             if not client_ok:
@@ -326,7 +433,10 @@ def _make_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
                 k.lower(): v for k, v in upstream.getheaders() if k.lower() in RECORDED_RESPONSE_HEADERS
             }
             value: Any
-            if parser is not None:
+            if too_big:
+                value = {"text": f"<{seen} bytes, larger than the recording limit of {MAX_RECORDED_BODY}>"}
+                acc.problems.append("the response was larger than the recording limit; it is not recorded")
+            elif parser is not None:
                 for event in parser.close():
                     acc.add(event)
                 value = (
@@ -334,8 +444,6 @@ def _make_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
                     if acc.message is not None
                     else ({"type": "error", "error": acc.errors[-1]} if acc.errors else None)
                 )
-            elif too_big:
-                value = {"text": f"<{len(body)}+ bytes, larger than the recording limit>"}
             else:
                 value = _body_value(_decoded(bytes(body), upstream.getheader("content-encoding")))
             return RecordedResponse(
@@ -361,7 +469,8 @@ def _make_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
             return True
 
         def _send_error(self, status: int, message: str) -> None:
-            data = json.dumps({"type": "error", "error": {"type": "api_error", "message": message}}).encode()
+            kind = {400: "invalid_request_error", 413: "request_too_large"}.get(status, "api_error")
+            data = json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
             with contextlib.suppress(OSError):
                 self.send_response(status)
                 self.send_header("content-type", "application/json")

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +52,8 @@ class RecordOptions:
     ingest: bool = True
     cwd: Path | None = None  # where COMMAND runs (default: cwd if inside the workspace, else its root)
     env: Mapping[str, str] | None = None  # COMMAND's environment (default: os.environ)
+    # called once the options are checked, with the command as recorded (redacted) and the upstream
+    on_start: Callable[[tuple[str, ...], str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,14 +86,34 @@ class RecordResult:
 
 
 class _TrajectorySink:
-    """Writes each proxied exchange as ``model_request`` / ``model_response`` events."""
+    """Writes each proxied exchange as ``model_request`` / ``model_response`` events.
+
+    ``seal()`` ends the recording: an exchange still in flight when the proxy stops (a
+    background process of the agent, an upstream that never answers) must not append a
+    ``model_response`` after ``build_end`` or raise into a closed writer; it is dropped and
+    counted in the notes instead.
+    """
 
     def __init__(self, writer: TrajectoryWriter, redactor: Redactor, upstream: str) -> None:
         self._writer = writer
         self._redactor = redactor
         self._upstream = upstream
         self._lock = threading.Lock()
+        self._gate = threading.Lock()  # held while an event is emitted; seal() waits for it
+        self._sealed = False
+        self.dropped = 0
         self.models: dict[str, None] = {}  # insertion-ordered set of model ids seen
+
+    def seal(self) -> None:
+        with self._gate:
+            self._sealed = True
+
+    def _emit(self, type: str, data: dict[str, Any]) -> None:
+        with self._gate:
+            if self._sealed:
+                self.dropped += 1
+                return
+            self._writer.emit(type, data)
 
     def _scrub(self, value: Any, secrets: Sequence[str]) -> Any:
         """Header credentials that reappear in a body become markers (the writer never sees them)."""
@@ -126,7 +148,7 @@ class _TrajectorySink:
         }
         if isinstance(model, str):
             data["model"] = model
-        self._writer.emit("model_request", self._scrub(data, request.credentials))
+        self._emit("model_request", self._scrub(data, request.credentials))
 
     def response(self, request: RecordedRequest, response: RecordedResponse) -> None:
         body = response.body
@@ -146,7 +168,7 @@ class _TrajectorySink:
             data["problems"] = list(response.problems)
         if response.error:
             data["error"] = response.error
-        self._writer.emit("model_response", self._scrub(data, request.credentials))
+        self._emit("model_response", self._scrub(data, request.credentials))
 
 
 def _resolve_command(command: Sequence[str], env: Mapping[str, str], cwd: Path) -> None:
@@ -196,6 +218,8 @@ def run_record(
     config = load_config(workspace)
     redactor = Redactor(config.redaction_env(), environ=env)
     recorded_argv = tuple(redactor.redact_data({"argv": list(command)}).data["argv"])
+    if options.on_start is not None:
+        options.on_start(recorded_argv, upstream)
 
     before = take_snapshot(workspace.root)
     build_id = new_build_id()
@@ -235,8 +259,14 @@ def run_record(
                 duration_ms = int((time.monotonic() - run_started) * 1000)
             finally:
                 left = proxy.close()
+                sink.seal()
             if left:
                 notes.append(f"{left} model exchange(s) were still in flight when recording stopped")
+            if sink.dropped:
+                notes.append(
+                    f"{sink.dropped} event(s) of those exchanges came too late and were not recorded"
+                )
+            notes += proxy.failures[:20]
             after = take_snapshot(workspace.root)
             changes = diff_snapshots(before, after)
             if after.unnamed:
