@@ -66,7 +66,7 @@ def push(url: str | None, workspace_dir: Path | None, as_json: bool) -> None:
     from ledger.store.pg_sync import push as run_push
 
     ws, team = _team(workspace_dir, url)
-    with team:
+    with team, team.failing_as("push"):
         report = run_push(ws, team, status=_status)
     if as_json:
         emit_json(report.to_json())
@@ -96,7 +96,7 @@ def pull(url: str | None, workspace_dir: Path | None, as_json: bool) -> None:
     from ledger.store.pg_sync import pull as run_pull
 
     ws, team = _team(workspace_dir, url)
-    with team:
+    with team, team.failing_as("pull"):
         report = run_pull(ws, team, status=_status)
     if as_json:
         emit_json(report.to_json())

@@ -2,9 +2,12 @@
 
 The split is the first of three fences. Each statement then runs in its own ``READ ONLY``
 transaction (the server refuses INSERT, UPDATE, DDL, sequence bumps) under ``SET LOCAL ROLE``
-to a SELECT-only role where the connecting user could create it (no server file access, no
-``pg_read_file``), with the extended query protocol so a statement cannot smuggle a second one
-(``COMMIT; DELETE …``) past the split.
+to a SELECT-only role where the connecting user could create it, with the extended query
+protocol so a statement cannot smuggle a second one (``COMMIT; DELETE …``) past the split.
+The role stops accidents, not the connecting user: PostgreSQL lets any session reset its role
+(``set_config('role', 'none', true)`` inside the statement), after which a nested query such as
+``query_to_xml`` runs with the login's own rights (``pg_read_file`` for a superuser). READ ONLY
+cannot be lifted that way; what else a query may read is the login's grants.
 """
 
 from __future__ import annotations

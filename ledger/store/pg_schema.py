@@ -99,6 +99,9 @@ def has_password(url: str) -> bool:
     return parts.password is not None or any(k == "password" for k, _ in parse_qsl(parts.query))
 
 
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
+
+
 def redact(url: str) -> str:
     """The URL with any password replaced by ``***``: safe for messages and reports."""
     try:
@@ -110,9 +113,36 @@ def redact(url: str) -> str:
         user, _, host = netloc.rpartition("@")
         netloc = f"{user.split(':', 1)[0]}:***@{host}"
     query = "&".join(
-        f"{k}={'***' if k == 'password' else v}" for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        f"{k}={'***' if k in _SECRET_PARAMS else v}"
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def scrub(message: str, url: str) -> str:
+    """A server or libpq message with every secret of ``url`` cut out.
+
+    libpq quotes the part of a URL it cannot parse (``invalid percent-encoded token: "pw%zz"``,
+    an unclosed IPv6 bracket quotes the whole URL), so a mistyped password reached the one-line
+    error. Each secret is replaced as written and percent-decoded; the URL itself by ``redact``.
+    """
+    from urllib.parse import unquote
+
+    secrets: set[str] = set()
+    raw_netloc = url.partition("://")[2].partition("/")[0]
+    if "@" in raw_netloc:
+        userinfo = raw_netloc.rpartition("@")[0]
+        if ":" in userinfo:
+            secrets.add(userinfo.partition(":")[2])
+    for pair in url.partition("?")[2].split("&"):
+        key, _, value = pair.partition("=")
+        if unquote(key) in _SECRET_PARAMS:
+            secrets.add(value)
+    secrets |= {unquote(s) for s in secrets}
+    message = message.replace(url, redact(url))
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
 
 
 def create_statements() -> list[str]:

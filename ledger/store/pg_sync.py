@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger.errors import CheckFailed, LedgerError
-from ledger.fsutil import atomic_write_bytes
+from ledger.fsutil import atomic_write_bytes, read_regular
 from ledger.store.model import IngestReport, Rejection, _Json
 
 if TYPE_CHECKING:
@@ -141,18 +141,23 @@ def pull(workspace: Workspace, team: PostgresStore, *, status: Status = _quiet) 
         items = [RawLine(f"team:{sha[:12]}", 1, raw.encode("utf-8")) for sha, _, raw in rows]
         checked = check_lines(items, keys, root, scratch=workspace.scratch_dir)
         outcomes = [o for chunk in checked for o in chunk.outcomes]
-        for (sha, build_id, raw), outcome in zip(rows, outcomes, strict=True):
+        for (sha, _, raw), outcome in zip(rows, outcomes, strict=True):
             if not isinstance(outcome, Accepted) or outcome.envelope_sha256 != sha:
                 why = outcome.reason if not isinstance(outcome, Accepted) else "digest does not match its row"
                 rejected.append(Rejection(f"team envelope {sha[:12]}…", why, sha))
                 continue
-            name = f"{build_id}{ENVELOPE_SUFFIX}" if build_id and _SAFE_NAME.match(build_id) else None
+            # named by the build id of the *verified* statement: the server's build_id column is
+            # just a row, and could file one build's envelope under another build's name
+            verified_id = outcome.build_id
+            name = (
+                f"{verified_id}{ENVELOPE_SUFFIX}" if verified_id and _SAFE_NAME.match(verified_id) else None
+            )
             by_file.setdefault(name or f"pulled-{sha}{ENVELOPE_SUFFIX}", []).append(raw.encode("utf-8"))
     written: list[Path] = []
     adir = workspace.attestations_dir
     for name, lines in sorted(by_file.items()):
         path = adir / name
-        before = path.read_bytes() if path.is_file() else b""
+        before = read_regular(path) if path.exists() else b""
         if before and not before.endswith(b"\n"):
             before += b"\n"
         atomic_write_bytes(path, before + b"".join(line + b"\n" for line in lines))

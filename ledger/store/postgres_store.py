@@ -79,6 +79,7 @@ class PostgresStore(PostgresQueries):
             return psycopg.connect(self.url, autocommit=True, application_name="spec-ledger")
         except psycopg.Error as exc:
             reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            reason = pg_schema.scrub(reason, self.url)
             raise StoreError(
                 f"cannot connect to the team ledger {pg_schema.redact(self.url)}: {reason}",
                 hint="check [store] url, that the server runs, and PGPASSWORD / ~/.pgpass",
@@ -102,6 +103,25 @@ class PostgresStore(PostgresQueries):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextlib.contextmanager
+    def failing_as(self, what: str) -> Iterator[None]:
+        """A server error during ``what`` (push, pull) as one line naming the redacted URL.
+
+        The server can drop the connection, or hand back a schema someone altered, at any
+        query: that is the team ledger's state, not a bug to show a traceback for.
+        """
+        import psycopg
+
+        try:
+            yield
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(
+                f"{what} failed on the team ledger {pg_schema.redact(self.url)}: "
+                f"{pg_schema.scrub(first, self.url)}",
+                hint="nothing half-written stays: re-run to resume (push and pull are idempotent)",
+            ) from None
 
     @contextlib.contextmanager
     def session(self) -> Iterator[PostgresStore]:
@@ -372,10 +392,17 @@ class PostgresStore(PostgresQueries):
             last = bytes(rows[-1][0])
 
     def get_objects(self, digests: Sequence[str]) -> list[tuple[str, bytes]]:
+        """(digest, bytes) of the requested blobs; a row of another shape is the server's fault."""
         rows = self.con.execute(
             "SELECT sha256, data FROM objects WHERE sha256 = ANY(%s)", ([bytes.fromhex(d) for d in digests],)
         )
-        return [(bytes(r[0]).hex(), bytes(r[1])) for r in rows]
+        out = []
+        for r in rows:
+            # bytes(int) would allocate that many zero bytes: take only what bytea gives
+            if len(r) != 2 or not isinstance(r[0], bytes) or len(r[0]) != 32 or not isinstance(r[1], bytes):
+                raise StoreError(_malformed("objects", r))
+            out.append((r[0].hex(), r[1]))
+        return out
 
     def envelope_digests(self) -> Iterator[str]:
         """Every envelope digest in ledger order, page by page (keyset on the unique ``seq``)."""
@@ -397,4 +424,15 @@ class PostgresStore(PostgresQueries):
             "WHERE envelope_sha256 = ANY(%s) ORDER BY seq",
             (list(digests),),
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        out: list[tuple[str, str | None, str]] = []
+        for r in rows:
+            if len(r) != 3 or not isinstance(r[0], str) or not isinstance(r[2], str):
+                raise StoreError(_malformed("envelopes", r))
+            out.append((r[0], r[1] if isinstance(r[1], str) else None, r[2]))
+        return out
+
+
+def _malformed(table: str, row: Any) -> str:
+    """The error for a row of the wrong shape or types (a server that is not a ledger's)."""
+    kinds = ", ".join(type(v).__name__ for v in row)
+    return f"the team ledger returned a malformed {table} row ({kinds}); it is not a spec-ledger database"
