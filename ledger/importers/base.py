@@ -268,7 +268,12 @@ class Sink:
     def call_name(self, call_id: str | None) -> str | None:
         return self._call_names.get(call_id) if call_id else None
 
-    def note(self, kind: str, when: Any = None, **fields: Any) -> None:
+    def note(self, kind: str, when: Any = None, /, **fields: Any) -> None:
+        """A ``note`` event. ``fields`` often come from the transcript itself, so their names may
+        be anything (``when``, ``kind``): positional-only parameters keep them from colliding,
+        and the transcript's own ``kind`` is kept as ``source_kind``."""
+        if "kind" in fields:
+            fields["source_kind"] = fields.pop("kind")
         self.emit(EventType.NOTE, {"kind": kind, **fields}, when)
 
     def skip(self, where: str, reason: str) -> None:

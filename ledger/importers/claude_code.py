@@ -17,7 +17,10 @@ a sub-agent's messages marked by ``parent_tool_use_id`` (flagged ``sidechain``),
   several lines sharing that id (one content block each, usage repeated), merged back here
   (blocks that come after a tool result are a ``continued`` response of the same turn);
   each ``tool_use`` block → ``tool_call``; Bash / PowerShell that ran (succeeded, or failed with
-  ``Exit code N``) → ``exec``; Write/Edit/MultiEdit/NotebookEdit that succeeded → ``file_write``;
+  ``Exit code N`` — 1.0.x CLIs give a failure's bare output, exit code unknown, so where no
+  result of the session has that prefix any other error counts as run —, or timed out; a refusal
+  or ``<tool_use_error>`` never ran) → ``exec``; Write/Edit/MultiEdit/NotebookEdit that
+  succeeded → ``file_write``;
   ``server_tool_use`` / ``mcp_tool_use`` and their ``*_tool_result`` blocks → a paired
   ``tool_call`` / ``tool_result`` flagged ``server_side``; API error stand-ins → ``api_error``;
 - usage-only lines (``message`` with ``usage`` and no content, ccusage's fixtures) →
@@ -86,6 +89,16 @@ FILE_TOOLS = {"Write": "create", "Edit": "edit", "MultiEdit": "edit", "NotebookE
 SHELL_TOOLS = {"Bash": ["bash", "-c"], "PowerShell": ["powershell", "-Command"]}
 SERVER_TOOL_USE = frozenset({"server_tool_use", "mcp_tool_use"})
 EXIT_CODE_RE = re.compile(r"\AExit code (-?\d+)")
+TIMED_OUT_RE = re.compile(r"\A\s*Command timed out")  # it ran, and was killed
+# error results of a shell call that never ran: refused by the user, a permission rule or a hook,
+# invalid input (<tool_use_error>), or interrupted by the user; any other error without
+# "Exit code N" is a failed command's own output (CLI 1.0.x wrote it bare, is_error set)
+NOT_RUN_RE = re.compile(
+    r"\A\s*(?:<tool_use_error>|The user doesn't want to|\[Request interrupted by user"
+    r"|Permission to use |Claude requested permissions|Error: No such tool|InputValidationError"
+    r"|\S*(?:Pre|Post)ToolUse\S* hook|.{0,80}blocked by (?:a |the )?hook)",
+    re.IGNORECASE,
+)
 
 
 def _tool_use_result(rec: Mapping[str, Any]) -> Any:
@@ -229,6 +242,7 @@ class _Converter:
         self.flushed: dict[Any, int] = {}  # message.id -> its turn
         self.server_results: set[str] = set()
         self.result: Mapping[str, Any] | None = None  # stream-json's closing ``result`` record
+        self.exit_code_style = False  # set by ``run``: see ``_exit_code_style``
 
     def flags(self, rec: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"uuid": rec.get("uuid"), "parent_uuid": rec.get("parentUuid")}
@@ -243,6 +257,7 @@ class _Converter:
         return out
 
     def run(self, records: list[tuple[int, dict[str, Any]]]) -> None:
+        self.exit_code_style = _exit_code_style(records)
         # metadata records (queue-operation, snapshots, titles) may come first and lack the
         # envelope: each field from the first record that has it
         # (``claude -p --output-format stream-json`` writes ``session_id`` and the version in
@@ -519,8 +534,9 @@ class _Converter:
     def effects(self, call_id: str, rec: Mapping[str, Any], is_error: bool, output: str) -> None:
         """``exec`` for a shell call that ran, ``file_write`` for a successful file tool.
 
-        A failed command comes back as an error whose text starts ``Exit code N``; any other
-        error (refused by the user or a hook, bad input) means the command never ran.
+        A failed command comes back as an error whose text starts ``Exit code N`` (CLI 2.x) or as
+        its bare output (1.0.x: exit code unknown); a refusal (by the user, a rule or a hook) or
+        bad input (``NOT_RUN_RE``) means the command never ran.
         """
         found = self.calls.get(call_id)
         if found is None:
@@ -531,14 +547,19 @@ class _Converter:
         if name in SHELL_TOOLS and isinstance(tool_input.get("command"), str):
             failed = EXIT_CODE_RE.match(output) if is_error else None
             if is_error and failed is None:
-                return
+                if NOT_RUN_RE.match(output):
+                    return
+                if self.exit_code_style and not TIMED_OUT_RE.match(output):
+                    return  # this CLI prefixes every failure with its exit code: this never ran
             data: dict[str, Any] = {
                 "argv": [*SHELL_TOOLS[name], tool_input["command"]],
                 "cwd": cwd,
                 "tool_use_id": call_id,
                 "exit_code": int(failed.group(1)) if failed else None,
             }
-            if isinstance(detail, dict) and detail.get("interrupted"):
+            if (isinstance(detail, dict) and detail.get("interrupted")) or (
+                is_error and TIMED_OUT_RE.match(output)
+            ):
                 data["timed_out"] = True
             if isinstance(detail, dict) and detail.get("backgroundTaskId"):
                 data["background"] = True  # started, still running when the result came back
@@ -613,6 +634,23 @@ class _Converter:
             self.sink.stats[f"records:{kind}"] += 1
             rest.pop("type", None)
             self.sink.note(str(kind), when, record=rest or None, **self.flags(rec))
+
+
+def _exit_code_style(records: list[tuple[int, dict[str, Any]]]) -> bool:
+    """Whether this session's CLI reports a failed shell command as ``Exit code N`` (2.x does,
+    1.0.x gave the bare output): then an error result without it is a command that never ran,
+    whatever its wording (a refusal ``NOT_RUN_RE`` does not know)."""
+    for _, rec in records:
+        content = obj(rec.get("message")).get("content")
+        for block in content if isinstance(content, list) else ():
+            if (
+                isinstance(block, dict)
+                and block.get("type") == "tool_result"
+                and block.get("is_error")
+                and EXIT_CODE_RE.match(text_of(block.get("content")))
+            ):
+                return True
+    return False
 
 
 def convert(data: bytes, filename: str, sink: Sink) -> None:

@@ -28,7 +28,10 @@ then bare response items and ``{"record_type": "state"}`` snapshots. Mapped:
   ``from_event_msg``. ``token_count`` gives the ``build_end`` usage; ``exec_command_end`` /
   ``patch_apply_end`` complete the call they name; every other event → ``note`` (after the
   model output read before it);
-- ``compacted`` → ``note`` (the summary; the replacement history only counted).
+- ``compacted`` → ``note`` (the summary; the replacement history only counted);
+- multi-agent CLIs (2026): ``world_state`` (what the agent is told of its environment) and
+  ``inter_agent_communication`` (a message between agents: author, recipient, content) → ``note``;
+  ``inter_agent_communication_metadata`` (a turn-trigger flag) counted in ``stats``.
 
 Records of unknown ``type``, payloads that are not objects and calls without ids are skipped
 and listed; ``record_type: state`` snapshots hold nothing and are counted in ``stats``.
@@ -63,7 +66,19 @@ from ledger.trajectory.events import EventType
 
 FORMAT = "codex"
 MEDIA_TYPE = "application/x-ndjson"
-KINDS = frozenset({"session_meta", "turn_context", "response_item", "event_msg", "compacted"})
+KINDS = frozenset(
+    {
+        "session_meta",
+        "turn_context",
+        "response_item",
+        "event_msg",
+        "compacted",
+        # RolloutItem variants of the multi-agent CLIs (codex-rs/protocol, 2026)
+        "world_state",
+        "inter_agent_communication",
+        "inter_agent_communication_metadata",
+    }
+)
 # ResponseItem variants (models.rs); bare lines of these types make up the old layout
 ITEM_TYPES = frozenset(
     {
@@ -297,6 +312,14 @@ class _Converter:
                     self.item(lineno, payload, when)
                 elif kind == "event_msg":
                     self.event(lineno, payload, when)
+                elif kind == "world_state":
+                    self.flush()  # a snapshot of what the agent is told of its world: AGENTS.md, envs
+                    self.sink.note("world_state", when, full=payload.get("full"), state=payload.get("state"))
+                elif kind == "inter_agent_communication":
+                    self.flush()
+                    self.sink.note("inter_agent_communication", when, **_without_encrypted(payload))
+                elif kind == "inter_agent_communication_metadata":
+                    self.sink.stats["inter_agent_communication_metadata"] += 1  # a turn trigger flag
                 else:  # compacted
                     self.flush()
                     history = payload.get("replacement_history")
@@ -564,7 +587,9 @@ class _Converter:
         output = item.get("output")
         is_error = False
         meta: dict[str, Any] = {}
-        if isinstance(output, dict):  # early Rust CLI: {content, success}
+        if isinstance(output, dict) and "content" not in output and isinstance(output.get("type"), str):
+            output = [output]  # one content item on its own, not in a list
+        elif isinstance(output, dict):  # early Rust CLI: {content, success}
             is_error = output.get("success") is False
             output = output.get("content")
         text = _content_text(output)

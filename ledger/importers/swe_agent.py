@@ -38,7 +38,7 @@ from typing import Any
 
 from ledger.errors import ImportFormatError
 from ledger.importers.api import Importer
-from ledger.importers.base import Sink, load_json, loads, lst, obj, str_or, text_of
+from ledger.importers.base import Sink, load_json, loads, lst, obj, relative_to, str_or, text_of
 from ledger.trajectory.events import EventType
 
 FORMAT = "swe-agent"
@@ -459,6 +459,9 @@ class _Steps:
         sink.tool_result(call_id, observation, False)
         path = _edited_path(command, state, args) if command is not None else _edited_call(name, args)
         if path is not None:
+            # open_file and str_replace_editor name absolute paths; relative to the repo like `create`
+            cwd = state.get("working_dir")
+            path = relative_to(path, cwd if isinstance(cwd, str) else None)
             sink.emit(EventType.FILE_WRITE, {"path": path, "operation": "edit", "tool_call_id": call_id})
 
 

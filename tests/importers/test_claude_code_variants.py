@@ -466,3 +466,69 @@ def test_a_record_cut_short_and_glued_to_the_next_keeps_the_next(tmp_path: Path)
     texts = [str(e["request"]) for e in of(events, "model_request")]
     assert any("thanks" in t for t in texts)
     assert "Two files." in str(of(events, "model_response"))
+
+
+def test_a_1_0_cli_failed_bash_command_without_exit_code_still_ran(tmp_path: Path) -> None:
+    # CLI 1.0.x (d-kimuson/claude-code-viewer's mock sessions, chiphuyen/sniffly's): a failed
+    # command's result is its bare output with is_error and toolUseResult "Error: <output>", no
+    # "Exit code N"; refusals and <tool_use_error> still mean it never ran; a timeout ran
+    records = [
+        user("u1", None, 0, "look"),
+        assistant(
+            "a1",
+            "u1",
+            1,
+            "msg_1",
+            [
+                tool_use("toolu_1", "Bash", command="ls -la types/"),
+                tool_use("toolu_2", "Bash", command="git push"),
+                tool_use("toolu_3", "Bash", command="cat x"),
+                tool_use("toolu_4", "Bash", command="sleep 900"),
+            ],
+        ),
+        user(
+            "r1",
+            "a1",
+            2,
+            [result("toolu_1", "ls: cannot access 'types/': No such file or directory", True)],
+            toolUseResult="Error: ls: cannot access 'types/': No such file or directory",
+        ),
+        user(
+            "r2",
+            "r1",
+            3,
+            [result("toolu_2", "The user doesn't want to take this action right now. STOP", True)],
+            toolUseResult="The user doesn't want to take this action right now. STOP",
+        ),
+        user(
+            "r3",
+            "r2",
+            4,
+            [result("toolu_3", "<tool_use_error>InputValidationError: bad</tool_use_error>", True)],
+            toolUseResult="InputValidationError: bad",
+        ),
+        user("r4", "r3", 5, [result("toolu_4", "Command timed out after 2m 0.0s", True)]),
+    ]
+    _imported, events = run(tmp_path, records)
+    assert of(events, "exec") == [
+        {"argv": ["bash", "-c", "ls -la types/"], "cwd": "/w", "tool_use_id": "toolu_1"},
+        {
+            "argv": ["bash", "-c", "sleep 900"],
+            "cwd": "/w",
+            "tool_use_id": "toolu_4",
+            "timed_out": True,
+        },
+    ]
+
+
+def test_where_failures_say_exit_code_an_unknown_error_never_ran(tmp_path: Path) -> None:
+    # a CLI that prefixes failures with "Exit code N" (2.x) shows an error without it only for a
+    # command that did not run, whatever the wording (here a sandbox refusal no pattern names)
+    records = [
+        user("u1", None, 0, "go"),
+        assistant("a1", "u1", 1, "m1", [tool_use("t1", "Bash", command="false"), tool_use("t2", "Bash", command="rm -rf /")]),
+        user("r1", "a1", 2, [result("t1", "Exit code 1", True)]),
+        user("r2", "r1", 3, [result("t2", "Sandbox policy denies this command", True)]),
+    ]  # fmt: skip
+    _imported, events = run(tmp_path, records)
+    assert [e["argv"][-1] for e in of(events, "exec")] == ["false"]

@@ -578,3 +578,55 @@ def test_a_shell_call_with_a_script_string_is_an_exec(store: ObjectStore) -> Non
     )
     (ran,) = data_of(trajectory_events(store, result), "exec")
     assert ran["argv"] == ["bash", "-lc", "cat src/routes.py"] and ran["cwd"] == "/repo"
+
+
+def test_multi_agent_rollout_items_are_kept_not_skipped(store: ObjectStore) -> None:
+    # codex-rs/protocol RolloutItem (2026) adds world_state, inter_agent_communication and
+    # inter_agent_communication_metadata lines; shapes as in jazzyalex/agent-sessions'
+    # Resources/Fixtures/stage0/agents/codex/small.jsonl (CLI 0.146.0)
+    result = _rollout(
+        store,
+        meta(0),
+        line(1, "world_state", {"full": True, "state": {"agents_md": {"directory": "/repo", "text": "Be brief."}}}),
+        line(2, "inter_agent_communication_metadata", {"trigger_turn": False}),
+        line(
+            3,
+            "inter_agent_communication",
+            {"author": "/root/worker", "recipient": "/root", "other_recipients": [], "content": "done: 3 files",
+             "trigger_turn": True},
+        ),
+        item(4, type="message", role="user", content=[{"type": "input_text", "text": "go on"}]),
+    )
+    assert not result.skipped
+    notes = {n["kind"]: n for n in data_of(trajectory_events(store, result), "note")}
+    assert notes["world_state"]["state"] == {"agents_md": {"directory": "/repo", "text": "Be brief."}}
+    assert notes["inter_agent_communication"]["content"] == "done: 3 files"
+    assert notes["inter_agent_communication"]["author"] == "/root/worker"
+    assert result.stats["inter_agent_communication_metadata"] == 1
+
+
+def test_an_output_that_is_one_content_item_is_its_text(store: ObjectStore) -> None:
+    # a function_call_output whose output is a single input_text item, not a list of them
+    # (agent-sessions' codex/small.jsonl line 11): the text, not a skip for "JSON null"
+    result = _rollout(
+        store,
+        meta(0),
+        call(1, "c1", "shell", {"command": ["ls"]}),
+        output(2, "c1", {"type": "input_text", "text": "a.txt\n", "detail": None, "image_url": None}),
+    )
+    assert not result.skipped
+    events = trajectory_events(store, result)
+    assert [r["output"] for r in data_of(events, "tool_result")] == ["a.txt\n"]
+    assert [e["argv"] for e in data_of(events, "exec")] == [["ls"]]
+
+
+def test_a_payload_field_named_like_a_parameter_is_kept_not_a_crash(store: ObjectStore) -> None:
+    # transcript fields become note fields: one called "when" or "kind" made note() raise TypeError
+    result = _rollout(
+        store,
+        meta(0),
+        line(1, "inter_agent_communication", {"author": "/root/a", "when": "later", "kind": "ping", "content": "x"}),
+    )
+    notes = [n for n in data_of(trajectory_events(store, result), "note") if n.get("author") == "/root/a"]
+    assert len(notes) == 1 and notes[0]["when"] == "later"
+    assert (notes[0]["kind"], notes[0]["source_kind"]) == ("inter_agent_communication", "ping")

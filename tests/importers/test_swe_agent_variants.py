@@ -300,3 +300,32 @@ def test_predictions_are_refused_with_what_they_are(tmp_path: Path, data: bytes,
             data, name, ObjectStore(tmp_path / "o"), format="swe-agent", redactor=Redactor(environ={})
         )
     assert info.value.exit_code == 2
+
+
+def test_edits_of_the_open_file_are_relative_to_the_working_dir(tmp_path: Path) -> None:
+    # SWE-agent's `edit` writes the open file, named absolute in state.open_file, and
+    # str_replace_editor takes an absolute path; `create x` names it relative. All three are
+    # paths in the repo (SWE-agent trajectories/demonstrations/ctf/crypto/BabyEncryption.traj,
+    # replay__marshmallow…function_calling…traj): file_write paths relative to working_dir alike.
+    def step(action: str, open_file: str) -> dict[str, Any]:
+        state = json.dumps({"open_file": open_file, "working_dir": "/r"})
+        return {"action": action, "observation": "ok", "response": "r", "thought": "t", "state": state}
+
+    doc = {
+        "environment": "swe_main",
+        "trajectory": [
+            step("create decrypt.py\n", "/r/decrypt.py"),
+            step("edit 1:1\nprint(1)\nend_of_edit\n", "/r/decrypt.py"),
+            step("str_replace_editor str_replace /r/src/a.py --old_str x --new_str y\n", "n/a"),
+            step("str_replace_editor create /elsewhere/b.py --file_text z\n", "n/a"),
+        ],
+        "history": [],
+        "info": {"exit_status": "submitted"},
+    }
+    _result, events = run(tmp_path, doc)
+    assert [w["path"] for w in of(events, "file_write")] == [
+        "decrypt.py",
+        "decrypt.py",
+        "src/a.py",
+        "/elsewhere/b.py",
+    ]
