@@ -92,7 +92,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Run an agent behind a recording Messages-API proxy and attest the files it writes.",
     ),
     "recipe": ("ledger.cli.recipe", "recipe", "Pinned recipes: check, digest."),
-    "trajectory": ("ledger.cli.trajectory", "trajectory", "Hash-chained build trajectories: verify, show."),
+    "trajectory": (
+        "ledger.cli.trajectory",
+        "trajectory",
+        "Hash-chained trajectories: verify, show, diff two runs.",
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-"""``ledger trajectory verify|show``: check and read a build's hash-chained trajectory."""
+"""``ledger trajectory verify|show|diff``: check, read and compare hash-chained trajectories."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ledger.cli._common import (
 
 @click.group("trajectory")
 def trajectory() -> None:
-    """Hash-chained build trajectories: verify the chain, show the events.
+    """Hash-chained trajectories: verify the chain, show the events, diff two runs.
 
     FILE is a trajectory .jsonl file, or the SHA-256 an attestation lists for it (looked up
     in the workspace's .ledger/objects/).
@@ -115,3 +115,59 @@ def show(file: str, workspace_dir: Path | None, as_json: bool) -> None:
         err.print(f"chain ok: {report.count} events, head {report.head}", markup=False)
     else:
         err.print(f"chain BROKEN at event {report.first_broken_seq}: {report.reason}", markup=False)
+
+
+@trajectory.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--all-steps", is_flag=True, help="Show every aligned event, not only those near a difference.")
+@workspace_option
+@json_option
+def diff(a: str, b: str, all_steps: bool, workspace_dir: Path | None, as_json: bool) -> None:
+    """Align two trajectories event by event and name their first divergence.
+
+    For runs that are not signed builds: two imported transcripts (two attempts of one task
+    by SWE-agent, Claude Code sessions before and after a prompt change), or a trajectory
+    file against a stored one. A and B are trajectory files or stored SHA-256 digests (as
+    `ledger import` prints them). Both hash chains must hold. To compare two signed builds,
+    with their recipes, spec members and artifacts, use `ledger diff`.
+
+    Exit 0 when compared (whether or not they differ), 1 when a chain is broken or a stored
+    object does not hash to its name, 2 when a side cannot be read.
+
+    \b
+    Examples:
+      ledger trajectory diff run1.jsonl run2.jsonl
+      ledger trajectory diff 1419307d…c4140 f8d67c7c…aa0ee --json | jq .first_divergence
+    """
+    from ledger.diff.align import align_trajectories
+    from ledger.diff.render_text import render_trajectory
+    from ledger.trajectory.reader import read_trajectory
+
+    sides = []
+    for given in (a, b):
+        path, object_digest = _locate(given, workspace_dir)
+        events = read_trajectory(path)  # refuses a broken chain (exit 1) or a malformed line (2)
+        if object_digest is not None:
+            _check_stored(path, object_digest)
+        sides.append((path, events))
+    (path_a, events_a), (path_b, events_b) = sides
+    result = align_trajectories(events_a, events_b)
+    if as_json:
+        emit_json({"a": str(path_a), "b": str(path_b), **result.to_json()})
+        return
+    console = stdout_console()
+    console.print(f"A {path_a}", markup=False)
+    console.print(f"B {path_b}", markup=False)
+    render_trajectory(result, console, all_steps=all_steps)
+
+
+def _check_stored(path: Path, digest: str) -> None:
+    from ledger.digest import sha256_file
+    from ledger.errors import CheckFailed
+
+    actual = sha256_file(path)
+    if actual != digest:
+        raise CheckFailed(
+            f"stored object hashes to {actual}, not {digest}: the store was modified", file=str(path)
+        )

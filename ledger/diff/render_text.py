@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ledger.diff.report import BuildDiff, Step, Totals
+from ledger.diff.report import BuildDiff, Step, Totals, TrajectoryDiff
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -47,32 +47,8 @@ def render_text(diff: BuildDiff, console: Console, *, all_steps: bool = False, c
         if m.unified_diff:
             console.print(Syntax(m.unified_diff, "diff", theme="ansi_dark", background_color="default"))
 
-    t = diff.trajectory
     console.print("\n[bold underline]Trajectories[/]")
-    if not t.available:
-        console.print(f"  not compared: {escape(t.note)}")
-    else:
-        counts = t.counts()
-        console.print(
-            f"  {t.note}: {counts['equal']} equal, {counts['changed']} changed, "
-            f"{counts['insert']} only in B, {counts['delete']} only in A"
-        )
-        if t.divergence is None:
-            console.print("  [green]no divergence[/]: every aligned event matches")
-        else:
-            d = t.divergence
-            console.print(
-                f"  [bold red]first divergence[/] at A#{d.a_position} / B#{d.b_position} ({d.op} {d.type})"
-            )
-            console.print(f"    A: {escape(d.a_did)}")
-            console.print(f"    B: {escape(d.b_did)}")
-            console.print(f"    {escape(d.detail)}")
-        for label, only in (("A", t.only_a), ("B", t.only_b)):
-            for c in only:
-                console.print(f"  tool call only in {label} (#{c.index}): {escape(c.summary)}")
-        if t.totals_a and t.totals_b:
-            console.print(_totals_table(t.totals_a, t.totals_b))
-        _steps(console, t.steps, all_steps=all_steps, context=context)
+    render_trajectory(diff.trajectory, console, all_steps=all_steps, context=context)
 
     console.print("\n[bold underline]Artifacts[/]")
     for name in diff.artifacts_same:
@@ -86,6 +62,38 @@ def render_text(diff: BuildDiff, console: Console, *, all_steps: bool = False, c
         if art.unified_diff:
             console.print(Syntax(art.unified_diff, "diff", theme="ansi_dark", background_color="default"))
 
+
+def render_trajectory(
+    t: TrajectoryDiff, console: Console, *, all_steps: bool = False, context: int = 2
+) -> None:
+    """The trajectory part of a diff: counts, first divergence, one-sided tool calls, totals and
+    the aligned events near each difference (all of them with ``all_steps``)."""
+    from rich.markup import escape
+
+    if not t.available:
+        console.print(f"  not compared: {escape(t.note)}")
+        return
+    counts = t.counts()
+    console.print(
+        f"  {t.note}: {counts['equal']} equal, {counts['changed']} changed, "
+        f"{counts['insert']} only in B, {counts['delete']} only in A"
+    )
+    if t.divergence is None:
+        console.print("  [green]no divergence[/]: every aligned event matches")
+    else:
+        d = t.divergence
+        console.print(
+            f"  [bold red]first divergence[/] at A#{d.a_position} / B#{d.b_position} ({d.op} {d.type})"
+        )
+        console.print(f"    A: {escape(d.a_did)}")
+        console.print(f"    B: {escape(d.b_did)}")
+        console.print(f"    {escape(d.detail)}")
+    for label, only in (("A", t.only_a), ("B", t.only_b)):
+        for c in only:
+            console.print(f"  tool call only in {label} (#{c.index}): {escape(c.summary)}")
+    if t.totals_a and t.totals_b:
+        console.print(_totals_table(t.totals_a, t.totals_b))
+    _steps(console, t.steps, all_steps=all_steps, context=context)
 
 def _totals_table(ta: Totals, tb: Totals) -> object:
     from rich.table import Table

@@ -149,6 +149,23 @@ class TrajectoryDiff:
             out[s.op] += 1
         return out
 
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {
+            "available": self.available,
+            "note": self.note,
+            "first_divergence": asdict(self.divergence) if self.divergence else None,
+            "counts": self.counts(),
+            "tool_calls_only_in_a": [asdict(x) for x in self.only_a],
+            "tool_calls_only_in_b": [asdict(x) for x in self.only_b],
+            "totals": {
+                "a": asdict(self.totals_a) if self.totals_a else None,
+                "b": asdict(self.totals_b) if self.totals_b else None,
+            },
+            "steps": [s.to_json() for s in self.steps],
+        }
+
 
 @dataclass(frozen=True)
 class ArtifactChange:
@@ -196,26 +213,13 @@ class BuildDiff:
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        t = self.trajectory
         return {
             "a": asdict(self.a),
             "b": asdict(self.b),
             "headline": self.headline(),
             "pins": [asdict(p) for p in self.pins],
             "spec_members": [asdict(m) for m in self.members],
-            "trajectory": {
-                "available": t.available,
-                "note": t.note,
-                "first_divergence": asdict(t.divergence) if t.divergence else None,
-                "counts": t.counts(),
-                "tool_calls_only_in_a": [asdict(x) for x in t.only_a],
-                "tool_calls_only_in_b": [asdict(x) for x in t.only_b],
-                "totals": {
-                    "a": asdict(t.totals_a) if t.totals_a else None,
-                    "b": asdict(t.totals_b) if t.totals_b else None,
-                },
-                "steps": [s.to_json() for s in t.steps],
-            },
+            "trajectory": self.trajectory.to_json(),
             "artifacts": {
                 "changed": [asdict(x) for x in self.artifacts],
                 "same": list(self.artifacts_same),

@@ -108,3 +108,38 @@ def test_show_lists_a_broken_trajectory_and_says_so(
     code, out, err = run(capsys, "trajectory", "show", str(build_file))
     assert code == 0 and "model_response" in out
     assert err.startswith("chain BROKEN at event 1:")
+
+
+SWE_AGENT = Path(__file__).resolve().parents[1] / "assets" / "trajectories" / "swe-agent"
+
+
+def _imported(tmp_path: Path, name: str) -> Path:
+    from ledger.importers import import_file
+
+    store = ObjectStore(tmp_path / "objects")
+    return store.path_for(import_file(SWE_AGENT / name, store).trajectory_sha256)
+
+
+def test_diff_of_two_imported_runs_names_their_first_divergence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = _imported(tmp_path, "6e44b9__sweagenttestrepo-1c2844.traj")
+    b = _imported(tmp_path, "swe-agent__test-repo-i1.traj")
+
+    code, out, _ = run(capsys, "trajectory", "diff", str(a), str(b), "--json")
+    report = json.loads(out)
+    assert code == 0 and (report["a"], report["b"]) == (str(a), str(b))
+    first = report["first_divergence"]
+    assert (first["type"], first["a_position"], first["b_position"]) == ("model_request", 1, 1)
+    assert 'model: A "gpt-4o" / B null' in first["detail"]
+
+    code, out, _ = run(capsys, "trajectory", "diff", str(a), str(a))
+    assert code == 0 and "no divergence" in out and "28 equal" in out
+
+
+def test_diff_refuses_a_broken_chain(build_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = build_file.with_name("copy.jsonl")
+    lines = build_file.read_bytes().splitlines(keepends=True)
+    copy.write_bytes(b"".join(lines[:2] + lines[3:]))
+    code, out, err = run(capsys, "trajectory", "diff", str(build_file), str(copy))
+    assert code == 1 and out == "" and "an event was deleted, inserted or moved" in err
