@@ -18,7 +18,8 @@ completion, shared by every call of a parallel response); observations answer th
   + ``tool_call``; bookkeeping actions (system, recall, condensation, change_agent_state, think
   without a tool call, null, pause, unknown types) → ``note``;
 - observations → ``tool_result`` paired through ``cause`` / ``tool_call_id``; ``run`` → also
-  ``exec``; successful ``write`` / ``edit`` → ``file_write`` (an ``edit`` whose content starts
+  ``exec``; successful ``write`` / ``edit`` → ``file_write`` (named relative to the first
+  ``working_dir`` a run observation reports, when inside it; an ``edit`` whose content starts
   ``ERROR:`` failed; see ``_edit_outcome`` for what its contents mean); observations of bookkeeping
   (agent_state_changed, recall, condense, unknown types without an action) → ``note``.
 
@@ -51,6 +52,7 @@ from ledger.importers.base import (
     lst,
     obj,
     record_digest,
+    relative_to,
     str_or,
 )
 from ledger.importers.patches import patch_files
@@ -298,6 +300,9 @@ class _Converter:
         self.last_state: str | None = None
         self.error: str | None = None
         self.usage: dict[str, int] | None = None
+        # the sandbox's first working directory (/workspace …): file_write paths are made
+        # relative to it, as every importer names files relative to the agent's cwd
+        self.cwd: str | None = None
         self.reset()
 
     def reset(self, where: str = "") -> None:
@@ -483,7 +488,11 @@ class _Converter:
         elif observation in ("write", "edit") and not is_error and isinstance(extras.get("path"), str):
             if observation == "edit" and action_args.get("command") == "view":
                 return  # str_replace_editor view: a read
-            fw: dict[str, Any] = {"path": extras["path"], "operation": observation, "tool_call_id": result_id}
+            fw: dict[str, Any] = {
+                "path": relative_to(extras["path"], self.cwd),
+                "operation": observation,
+                "tool_call_id": result_id,
+            }
             if observation == "write":
                 record_digest(fw, action_args.get("content"))
             else:
@@ -654,7 +663,7 @@ class _Converter:
         if isinstance(path, str) and isinstance(body, str) and not is_error and command != "view":
             created = observation.get("prev_exist") is False or observation.get("is_new_file") is True
             fw: dict[str, Any] = {
-                "path": path,
+                "path": relative_to(path, self.cwd),
                 "operation": "create" if created else "edit",
                 "tool_call_id": call_id,
             }
@@ -671,12 +680,12 @@ class _Converter:
             for path, change in changes.items():
                 change = obj(change)
                 fw: dict[str, Any] = {
-                    "path": str(change.get("move_path") or path),
+                    "path": relative_to(str(change.get("move_path") or path), self.cwd),
                     "operation": ops.get(str(change.get("type")), "edit"),
                     "tool_call_id": call_id,
                 }
                 if change.get("move_path"):
-                    fw["moved_from"] = path
+                    fw["moved_from"] = relative_to(path, self.cwd)
                 if fw["operation"] != "delete":
                     record_digest(fw, change.get("new_content"))
                 self.sink.emit(EventType.FILE_WRITE, fw, when)
@@ -809,6 +818,19 @@ def _edit_outcome(args: Mapping[str, Any], extras: Mapping[str, Any]) -> tuple[s
     return "edit", whole
 
 
+def _working_dir(events: list[Any]) -> str | None:
+    """The first working directory a command observation reports (V0 ``extras.metadata``,
+    V1 ``observation.metadata``), or None."""
+    for ev in events:
+        if not isinstance(ev, dict):
+            continue
+        for holder in (obj(ev.get("extras")), obj(ev.get("observation"))):
+            found = obj(holder.get("metadata")).get("working_dir")
+            if isinstance(found, str) and found.startswith("/"):
+                return found
+    return None
+
+
 def _system_version(events: list[Any]) -> str | None:
     for ev in events[:10]:
         if isinstance(ev, dict) and ev.get("action") == "system":
@@ -855,6 +877,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
         if len(rows) > 1:
             sink.note("instance", None, where=where, instance_id=row.get("instance_id"))
         converter.row(row)
+        converter.cwd = _working_dir(row_events)
         converter.events(where, row_events)
     last_time = next(
         (e.get("timestamp") for e in reversed(events) if isinstance(e, dict) and e.get("timestamp")), None

@@ -112,7 +112,7 @@ def test_an_evaluation_output_jsonl_imports_every_row_and_maps_each_type(tmp_pat
     writes = of(events, "file_write")
     new = b"def f():\n    return 2\n"
     assert writes[0] == {
-        "path": "/workspace/r/f.py",
+        "path": "f.py",  # relative to the sandbox working dir the run observation reports
         "operation": "edit",
         "tool_call_id": "line1/call_3",  # call ids are scoped to their row
         "sha256": hashlib.sha256(new).hexdigest(),
@@ -484,3 +484,24 @@ def test_a_wrapper_field_that_is_no_list_is_named_in_the_error(tmp_path: Path) -
     store = ObjectStore(tmp_path / "objects")
     with pytest.raises(ImportFormatError, match=r"field 'history' is not an event list \(a JSON number\)"):
         import_bytes(b'{"instance_id": "x", "history": 5}', "output.json", store, format="openhands")
+
+
+def test_written_files_are_named_relative_to_the_sandbox_working_dir(tmp_path: Path) -> None:
+    # the editor names files by absolute sandbox path; the run observations say where the agent
+    # works: inside it a path is relative (as every importer names files), outside it stays as is
+    history = [
+        {"id": 1, "timestamp": T.format(1), "source": "agent", "action": "write",
+         "args": {"path": "/workspace/app/src/x.py", "content": "x = 1\n"}, "tool_call_metadata": meta("c1", "write", "r1")},
+        {"id": 2, "timestamp": T.format(2), "source": "agent", "cause": 1, "observation": "write",
+         "content": "", "extras": {"path": "/workspace/app/src/x.py"}},
+        {"id": 3, "timestamp": T.format(3), "source": "agent", "action": "write",
+         "args": {"path": "/tmp/scratch.txt", "content": "s"}, "tool_call_metadata": meta("c2", "write", "r2")},
+        {"id": 4, "timestamp": T.format(4), "source": "agent", "cause": 3, "observation": "write",
+         "content": "", "extras": {"path": "/tmp/scratch.txt"}},
+        {"id": 5, "timestamp": T.format(5), "source": "agent", "action": "run",
+         "args": {"command": "ls"}, "tool_call_metadata": meta("c3", "execute_bash", "r3")},
+        {"id": 6, "timestamp": T.format(6), "source": "agent", "cause": 5, "observation": "run", "content": "src",
+         "extras": {"command": "ls", "metadata": {"exit_code": 0, "working_dir": "/workspace/app"}}},
+    ]  # fmt: skip
+    _, events = run(tmp_path, json.dumps(history).encode(), "traj.json")
+    assert [w["path"] for w in of(events, "file_write")] == ["src/x.py", "/tmp/scratch.txt"]
