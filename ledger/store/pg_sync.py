@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from ledger.workspace import Workspace
 
 OBJECT_BATCH = 200
+# A pull holds one batch of objects in memory: at most this many bytes (or one larger object;
+# PostgreSQL's bytea stops at 1 GB), whatever sizes a team member pushed.
+OBJECT_BATCH_BYTES = 64 << 20
 ENVELOPE_BATCH = 5_000
 _SAFE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,200}\Z")
 Status = Callable[[str], None]
@@ -113,6 +116,20 @@ def local_envelope_digests(workspace: Workspace) -> set[str]:
     return out
 
 
+def _object_batches(wanted: list[tuple[str, int]]) -> Iterator[list[str]]:
+    """Digests in batches of at most ``OBJECT_BATCH`` objects and ``OBJECT_BATCH_BYTES`` bytes."""
+    batch: list[str] = []
+    size = 0
+    for digest, length in wanted:
+        if batch and (len(batch) >= OBJECT_BATCH or size + length > OBJECT_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(digest)
+        size += length
+    if batch:
+        yield batch
+
+
 def pull(workspace: Workspace, team: PostgresStore, *, status: Status = _quiet) -> PullReport:
     """Download objects and envelopes the workspace lacks, verify, write, ingest locally."""
     from ledger.attest.policy import load_trust_policy
@@ -121,14 +138,14 @@ def pull(workspace: Workspace, team: PostgresStore, *, status: Status = _quiet) 
     from ledger.store.verifier import Accepted, RawLine, check_lines, key_material
 
     objects = ObjectStore(workspace.objects_dir)
-    wanted = [d for d in team.object_digests() if not objects.has(d)]
+    wanted = [(d, size) for d, size in team.object_sizes() if not objects.has(d)]
     downloaded = 0
-    for start in range(0, len(wanted), OBJECT_BATCH):
-        for digest, data in team.get_objects(wanted[start : start + OBJECT_BATCH]):
+    for batch in _object_batches(wanted):
+        for digest, data in team.get_objects(batch):
             if objects.put_bytes(data) != digest:  # stored under its own hash, never under a lie
                 raise _Corrupt(f"team object {digest[:12]}… does not hash to its name (team ledger damaged)")
             downloaded += 1
-        status(f"objects: {min(start + OBJECT_BATCH, len(wanted))}/{len(wanted)}")
+        status(f"objects: {downloaded}/{len(wanted)}")
 
     have = local_envelope_digests(workspace)
     missing = [d for d in team.envelope_digests() if d not in have]

@@ -391,6 +391,23 @@ class PostgresStore(PostgresQueries):
                 return
             last = bytes(rows[-1][0])
 
+    def object_sizes(self) -> Iterator[tuple[str, int]]:
+        """``(digest, byte length)`` of every object, page by page (the length from the stored
+        value's header, not a detoast), so that a pull can bound what one batch holds."""
+        last = b""
+        while True:
+            rows = self.con.execute(
+                "SELECT sha256, octet_length(data) FROM objects WHERE sha256 > %s ORDER BY sha256 LIMIT %s",
+                (last, DIGEST_PAGE),
+            ).fetchall()
+            for r in rows:
+                if len(r) != 2 or not isinstance(r[0], bytes) or len(r[0]) != 32 or not isinstance(r[1], int):
+                    raise StoreError(_malformed("objects", r))
+                yield r[0].hex(), r[1]
+            if len(rows) < DIGEST_PAGE:
+                return
+            last = bytes(rows[-1][0])
+
     def get_objects(self, digests: Sequence[str]) -> list[tuple[str, bytes]]:
         """(digest, bytes) of the requested blobs; a row of another shape is the server's fault."""
         rows = self.con.execute(

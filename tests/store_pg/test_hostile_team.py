@@ -67,8 +67,10 @@ def test_pull_files_an_envelope_under_its_verified_build_id_not_the_servers_colu
             "ALTER TABLE envelopes ALTER COLUMN raw TYPE bytea USING convert_to(raw, 'UTF8')",
             "malformed envelopes",
         ),
-        # bytes(int) would allocate that many zero bytes
-        ("ALTER TABLE objects ALTER COLUMN data TYPE bigint USING length(data)", "malformed objects"),
+        # blobs that are not bytea (text here; bytes(int) of a bigint would allocate that many
+        # zero bytes, and is now refused earlier, by octet_length, as a failing query)
+        ("ALTER TABLE objects ALTER COLUMN data TYPE text USING encode(data, 'escape')", "malformed objects"),
+        ("ALTER TABLE objects ALTER COLUMN data TYPE bigint USING length(data)", "pull failed on the team ledger"),
         # any query failing mid-pull was a psycopg traceback
         ("ALTER TABLE objects RENAME COLUMN data TO payload", "pull failed on the team ledger"),
     ],
@@ -114,3 +116,15 @@ def test_sql_cannot_write_even_after_lifting_the_reader_role(
             )
     assert team.sql("SELECT count(*) FROM envelopes").rows == ((8,),)
     team.close()
+
+
+def test_a_pull_holds_a_bounded_batch_of_objects_whatever_was_pushed() -> None:
+    """A teammate can push a ~1 GB blob; 200 of them fetched in one query were 200 GB of memory.
+    Batches now stop at 64 MiB (or one larger object) as well as at 200 objects."""
+    from ledger.store.pg_sync import _object_batches
+
+    mib = 1 << 20
+    wanted = [("a", 40 * mib), ("b", 40 * mib), ("c", 900 * mib), ("d", 1), ("e", 1)]
+    assert list(_object_batches(wanted)) == [["a"], ["b"], ["c"], ["d", "e"]]
+    small = [(str(i), 10) for i in range(450)]
+    assert [len(b) for b in _object_batches(small)] == [200, 200, 50]
