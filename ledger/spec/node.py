@@ -7,6 +7,7 @@ tooling, which uses goldmark. Only top-level level-1 and level-2 headings are st
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -105,7 +106,113 @@ def _markdown() -> MarkdownIt:
     # only (text/reader.go), so a CR inside a line stays content there (NUL is refused earlier).
     md = MarkdownIt("commonmark")
     md.core.ruler.disable(["normalize", "inline", "text_join"])
+    md.block.ruler.at("html_block", _goldmark_html_block, {"alt": ["paragraph", "reference", "blockquote"]})
     return md
+
+
+# goldmark's HTML block openers (parser/html_block.go). They differ from CommonMark's, which
+# markdown-it follows: ``</pre>`` opens no block (type 7 excludes pre, script and style; a
+# paragraph follows), ``<pre/>`` opens type 1, ``<![A-Z]`` only upper case, ``</ div>`` type 6,
+# and only spaces may follow a type 6 tag name or end a type 7 line (a tab makes a paragraph).
+# Go's ``\s`` is [\t\n\f\r ] and ``.`` is anything but LF; a line's trailing CR is part of its
+# line break there.
+_GO_ATTRIBUTE = (
+    "(?:[\r\n \t]+[a-zA-Z_:][a-zA-Z0-9:._-]*(?:[\r\n \t]*=[\r\n \t]*"
+    "(?:[^\"'=<>`\x00-\x20]+|'[^']*'|\"[^\"]*\"))?)"
+)
+_HTML_TYPE1 = re.compile(r"^[ ]{0,3}<(?i:script|pre|style|textarea)(?:[\t\n\f\r ][^\n]*|>[^\n]*|/>[^\n]*|)\Z")
+_HTML_TYPE1_CLOSE = re.compile(r"</(?i:script|pre|style|textarea)>")
+_HTML_OPENERS = (  # types 2 to 5: opener, and what closes the block once a line contains it
+    (re.compile(r"^[ ]{0,3}<!--"), "-->"),
+    (re.compile(r"^[ ]{0,3}<\?"), "?>"),
+    (re.compile(r"^[ ]{0,3}<![A-Z]"), ">"),
+    (re.compile(r"^[ ]{0,3}<!\[CDATA\["), "]]>"),
+)
+_HTML_TYPE6 = re.compile(r"^[ ]{0,3}<(?:/[ ]*)?([a-zA-Z]+[a-zA-Z0-9\-]*)(?:[ ][^\n]*|>[^\n]*|/>[^\n]*|)\Z")
+_HTML_TYPE7 = re.compile(
+    r"^[ ]{0,3}<(/[ ]*)?([a-zA-Z]+[a-zA-Z0-9\-]*)(" + _GO_ATTRIBUTE + r"*)[ ]*(?:>|/>)[ ]*\Z"
+)
+_HTML_BLOCK_TAG_NAMES = (
+    "address article aside base basefont blockquote body caption center col colgroup dd details "
+    "dialog dir div dl dt fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 "
+    "head header hr html iframe legend li link main menu menuitem meta nav noframes ol optgroup "
+    "option p param search section summary table tbody td tfoot th thead title tr track ul"
+)
+_HTML_BLOCK_TAGS = frozenset(_HTML_BLOCK_TAG_NAMES.split())
+
+
+def _html_block_kind(line: str, after_paragraph: bool) -> tuple[int, str | None] | None:
+    """(goldmark HTML block type, closing text) for a line, as ``htmlBlockParser.Open`` decides."""
+    if line.endswith("\r"):
+        line = line[:-1]
+    if _HTML_TYPE1.match(line):
+        return 1, None
+    for number, (opener, closer) in enumerate(_HTML_OPENERS, start=2):
+        if opener.match(line):
+            return number, closer
+    match = _HTML_TYPE7.match(line)
+    if match is not None:
+        tag = match.group(2).lower()
+        if tag in _HTML_BLOCK_TAGS:
+            return 6, None
+        closing_with_attributes = match.group(1) == "/" and match.group(3) != ""
+        if tag not in ("script", "style", "pre") and not after_paragraph and not closing_with_attributes:
+            return 7, None
+    match = _HTML_TYPE6.match(line)
+    if match is not None and match.group(1).lower() in _HTML_BLOCK_TAGS:
+        return 6, None
+    return None
+
+
+def _goldmark_html_block(state: Any, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it block rule standing in for its html_block: goldmark's HTML blocks.
+
+    Lines are matched as goldmark sees them: the raw line (``state.env["lines"]``, not the copy
+    markdown-it parses) from where this block's container starts.
+    """
+    if state.is_code_block(start_line):
+        return False
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    if pos >= state.eMarks[start_line] or state.src[pos] != "<":
+        return False
+    raw_lines: list[str] = state.env["lines"]
+
+    def raw(line: int) -> str:  # the raw line from this container's start
+        begin = state.bMarks[line]
+        return raw_lines[line][begin - (state.src.rfind("\n", 0, begin) + 1) :]
+
+    # goldmark's paragraph blocks type 7; markdown-it asks in silent mode whether a line ends one
+    kind = _html_block_kind(raw(start_line), after_paragraph=silent)
+    if kind is None:
+        return False
+    if silent:
+        return True
+    number, closer = kind
+    next_line = start_line + 1
+
+    def closes(text: str) -> bool:
+        if closer is None:  # type 1
+            return _HTML_TYPE1_CLOSE.search(text) is not None
+        return closer in text
+
+    if number <= 5:
+        if not closes(raw(start_line)):
+            while next_line < end_line:
+                if state.sCount[next_line] < state.blkIndent and not state.isEmpty(next_line):
+                    break
+                next_line += 1
+                if closes(raw(next_line - 1)):
+                    break
+    else:
+        while next_line < end_line and not state.isEmpty(next_line):
+            if state.sCount[next_line] < state.blkIndent:
+                break
+            next_line += 1
+    state.line = next_line
+    token = state.push("html_block", "", 0)
+    token.map = [start_line, next_line]
+    token.content = state.getLines(start_line, next_line, state.blkIndent, True)
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -236,9 +343,12 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
     import yaml
 
     loader = _yaml_loader()
+    yaml_text = _drop_empty_documents(yaml_text)
+    placeheld = yaml_text.translate(_TO_PLACEHOLDER)
     try:
-        _check_yaml_depth(yaml_text, loader, file)
-        loaded = yaml.compose(yaml_text, Loader=loader)
+        _check_yaml_depth(placeheld, loader, file)
+        # goccy decodes the first document that has content; later ones must still parse
+        documents = [d for d in yaml.compose_all(placeheld, Loader=loader) if d is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -248,6 +358,9 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
         raise SpecError(f"malformed YAML frontmatter: {problem}", file=file, line=line) from None
     except RecursionError:
         raise SpecError("malformed YAML frontmatter: nested too deeply", file=file, line=2) from None
+    loaded = documents[0] if documents else None
+    if loaded is not None:
+        _as_go_yaml_reads(loaded, placeheld != yaml_text, file)
     if _is_null(loaded):
         return Frontmatter()  # empty, comments only, or null: go-yaml leaves the struct empty
     if not isinstance(loaded, yaml.MappingNode):
@@ -311,6 +424,82 @@ def _parse_yaml(yaml_text: str, file: str) -> Frontmatter:
         output=string_field("output"),
         lines=key_lines,
     )
+
+
+# Characters PyYAML's reader refuses (C0/C1 controls, DEL, U+FFFE/FFFF) but goccy/go-yaml keeps
+# as text: each stands in as a private-use character while PyYAML reads, then is put back.
+_NON_PRINTABLE = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0x85), *range(0x86, 0xA0)]
+_NON_PRINTABLE += [0xFFFE, 0xFFFF]
+_TO_PLACEHOLDER = {c: 0xF0000 + c for c in _NON_PRINTABLE}
+_FROM_PLACEHOLDER = {0xF0000 + c: c for c in _NON_PRINTABLE}
+
+
+def _drop_empty_documents(yaml_text: str) -> str:
+    """Rewrite ``...`` document ends PyYAML reads differently from goccy/go-yaml.
+
+    goccy reads an empty document as nothing (``...`` then ``output: x`` decodes ``x``) and
+    lets a bare document follow ``...``; PyYAML wants node content before ``...`` and ``---``
+    after it. So a ``...`` ending an empty document is blanked, and one followed by a bare
+    document becomes ``---``. Lines are kept, so error lines stay right.
+    """
+    if "..." not in yaml_text:
+        return yaml_text
+    lines = yaml_text.split("\n")
+    bare = [line.split(" #", 1)[0].rstrip(" \t\r") for line in lines]
+
+    def is_content(text: str) -> bool:
+        return bool(text.strip()) and not text.lstrip().startswith("#")
+
+    empty = True
+    for number, text in enumerate(bare):
+        if text == "...":
+            after = next((t for t in bare[number + 1 :] if is_content(t)), None)
+            if empty:
+                lines[number] = ""
+            elif after is not None and not (after == "---" or after.startswith(("--- ", "%"))):
+                lines[number] = "---"
+            empty = True
+        elif text == "---" or text.startswith("--- "):
+            empty = text == "---"
+        elif is_content(text) and not (empty and text.startswith("%")):
+            empty = False
+    return "\n".join(lines)
+
+
+def _as_go_yaml_reads(root: Any, placeheld: bool, file: str) -> None:
+    """Turn PyYAML's nodes into what goccy/go-yaml decodes, in place.
+
+    Control characters come back from their placeholders; a plain scalar loses its tabs (the
+    goccy scanner drops a tab inside plain text: ``a\tb`` reads ``ab``); and a list or mapping
+    used as a key is an error there ("found an invalid key for this map").
+    """
+    import yaml
+
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if placeheld:
+                node.value = node.value.translate(_FROM_PLACEHOLDER)
+            if not node.style and "\t" in node.value:
+                node.value = node.value.replace("\t", "")
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    raise SpecError(
+                        "malformed YAML frontmatter: a "
+                        + ("list" if isinstance(key, yaml.SequenceNode) else "mapping")
+                        + " is used as a key; expected depends_on, input or output",
+                        file=file,
+                        line=key.start_mark.line + 2,
+                    )
+                stack.extend((key, value))
 
 
 def _check_duplicate_keys(root: Any, file: str) -> None:
@@ -518,31 +707,121 @@ class _Heading:
     level: int
     normalized: str
     raw: str
-    line_index: int  # 0-based line in body
+    line_index: int  # 0-based line in body where the heading starts
+    content_index: int  # 0-based line in body where its content starts
+
+
+# goldmark's white space (util.IsSpace): what it trims around heading text and paragraph lines.
+# Only ' ' and '\t' count as indentation (util.IndentWidth); '\v', '\f', NBSP etc. are text.
+_GM_SPACE = " \t\r\n"
+
+
+# Where goldmark reads a CR inside a line as white space and markdown-it would not: after an
+# ATX opening sequence (``#\rx`` is a heading) and between thematic break marks (``-\r-\r-``).
+# Elsewhere a CR is text for both: not indentation, and no space after a list marker.
+_ATX_AFTER_CR = re.compile(r"^([ \t]*#{1,6})\r")
+_THEMATIC_BREAK_CR = re.compile(r"[ \t]*([-*_])(?:[ \t\r]*\1){2,}")
+
+
+def _markdown_line(line: str) -> str:
+    """The copy of a body line markdown-it reads to find the block structure goldmark finds.
+
+    goldmark counts CR as white space (util.IsSpace) in some places: a line of spaces and CRs
+    is blank, a fence, heading or setext underline ends at trailing CRs, ``#\rx`` is a heading
+    and ``-\r-\r-`` a thematic break. markdown-it only knows ' ' and '\t', so trailing white
+    space is dropped and those CRs are read as spaces.
+    """
+    text = line.rstrip(" \t\r")
+    if "\r" not in text:
+        return text
+    atx = _ATX_AFTER_CR.match(text)
+    if atx is not None:
+        return atx.group(1) + " " + text[atx.end() :]
+    if _THEMATIC_BREAK_CR.fullmatch(text):
+        return text.replace("\r", " ")
+    return text
+
+
+def _atx_heading_text(line: str) -> str | None:
+    """An ATX heading's inline source as goldmark takes it (``atxHeadingParser.Open``).
+
+    None when goldmark gives the heading no line (``#``, ``# ``, ``## ##``): collectHeadingsNP
+    skips it. Unlike markdown-it, which trims Unicode white space (NBSP, U+3000) off heading
+    text, goldmark trims only ' ', '\t', CR and LF.
+    """
+    rest = line.lstrip(" \t")
+    rest = rest[len(rest) - len(rest.lstrip("#")) :].strip(_GM_SPACE)
+    if not rest:
+        return None
+    i = len(rest) - 1
+    while rest[i] == "#" and i > 0:
+        i -= 1
+    if i == 0 and rest[0] == "#":
+        return None
+    if i != len(rest) - 1 and rest[i] in _GM_SPACE:  # closing sequence after white space
+        rest = rest[:i].rstrip(_GM_SPACE)
+    return rest
+
+
+def _setext_heading_text(paragraph: list[str]) -> str:
+    """A setext heading's inline source as goldmark reads its paragraph lines.
+
+    Each line loses leading white space (``paragraphParser.Close``) and, before its line break,
+    trailing white space (``parseBlock``), except a line ending in a backslash (a visible hard
+    break), which loses only the backslash. goldmark's Text nodes then join with no separator;
+    the LF left here is a soft break for markdown-it, which contributes no text either.
+    """
+    parts: list[str] = []
+    for number, line in enumerate(paragraph):
+        text = line.lstrip(_GM_SPACE)
+        if number == len(paragraph) - 1:
+            text = text.rstrip(_GM_SPACE)
+        elif text.endswith("\\") and not text.endswith("\\\\"):
+            text = text[:-1]
+        elif text.endswith("\\\r") and not text.endswith("\\\\\r"):
+            text = text[:-2]
+        else:
+            text = text.rstrip(_GM_SPACE)
+        parts.append(text)
+    return "\n".join(parts)
 
 
 def _structural_blocks(body: str, offset: int, file: str) -> list[tuple[_Heading, tuple[str, ...]]]:
     lines = body.split("\n")
-    # goldmark counts '\r' as white space (util.IsSpace: '\t', '\n', '\r', ' '): a line of
-    # spaces and CRs is blank, and a fence, heading or setext underline ends at trailing CRs.
-    # markdown-it only knows ' ' and '\t', so it reads a copy without trailing white space;
-    # that changes no block structure, and the raw lines below keep every byte.
-    tokens = _markdown().parse("\n".join(line.rstrip(" \t\r") for line in lines))
+    # markdown-it finds the block structure on a copy (see _markdown_line); heading text, raw
+    # heading lines and content come from the raw lines, which keep every byte.
+    tokens = _markdown().parse("\n".join(_markdown_line(line) for line in lines), {"lines": lines})
     headings: list[_Heading] = []
-    for index, token in enumerate(tokens):
+    for token in tokens:
         if token.type != "heading_open" or token.level != 0 or token.tag not in ("h1", "h2"):
             continue
-        inline = tokens[index + 1]
-        if not inline.content or token.map is None:
-            continue  # goldmark gives an empty heading no lines and skips it
-        text = heading_text(inline.content)
+        if token.map is None:
+            continue
         line_index = token.map[0]
+        if token.markup.startswith("#"):
+            source = _atx_heading_text(lines[line_index])
+            if source is None:
+                continue  # goldmark gives an empty heading no lines and skips it
+            raw, content_index = lines[line_index], line_index + 1
+        else:
+            # Setext: goldmark's heading takes the paragraph's lines, and collectHeadingsNP reads
+            # the raw heading from the start of the first to the end of the line where the first
+            # line's segment stops. That segment keeps its LF, so for a paragraph of two or more
+            # lines the raw heading spans the first two and the content starts on the third
+            # (even before the underline); for one line it starts at the underline.
+            paragraph = lines[line_index : token.map[1] - 1]
+            source = _setext_heading_text(paragraph)
+            if len(paragraph) == 1:
+                raw, content_index = paragraph[0], line_index + 1
+            else:
+                raw, content_index = paragraph[0] + "\n" + paragraph[1], line_index + 2
         headings.append(
             _Heading(
                 level=int(token.tag[1]),
-                normalized=normalize_heading(text),
-                raw=lines[line_index].rstrip(" \t"),
+                normalized=normalize_heading(heading_text(source)),
+                raw=raw.rstrip(" \t"),
                 line_index=line_index,
+                content_index=content_index,
             )
         )
     first_line = headings[0].line_index if headings else len(lines)
@@ -556,7 +835,7 @@ def _structural_blocks(body: str, offset: int, file: str) -> list[tuple[_Heading
     blocks: list[tuple[_Heading, tuple[str, ...]]] = []
     for i, heading in enumerate(headings):
         end = headings[i + 1].line_index if i + 1 < len(headings) else len(lines)
-        content = lines[heading.line_index + 1 : end]
+        content = lines[heading.content_index : end]
         while content and content[-1] == "":
             content.pop()
         blocks.append((heading, tuple(content)))
@@ -564,7 +843,13 @@ def _structural_blocks(body: str, offset: int, file: str) -> list[tuple[_Heading
 
 
 def _at(heading: _Heading, offset: int) -> _Heading:
-    return _Heading(heading.level, heading.normalized, heading.raw, heading.line_index + offset)
+    return _Heading(
+        heading.level,
+        heading.normalized,
+        heading.raw,
+        heading.line_index + offset,
+        heading.content_index + offset,
+    )
 
 
 def _assemble(
