@@ -84,6 +84,7 @@ from ledger.importers.api import Importer
 from ledger.importers.base import (
     Sink,
     iter_json_lines,
+    json_type,
     key,
     load_json,
     loads,
@@ -227,13 +228,8 @@ def _number(value: Any) -> int | float | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
-
-
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else f"of JSON type {_json_type(value)}"
+    return repr(value) if isinstance(value, str) else f"of JSON type {json_type(value)}"
 
 
 def _provider(model: str) -> str | None:
@@ -452,7 +448,7 @@ class _Converter:
             return
         path = f"{where}subagent_trajectories"
         if not isinstance(subs, list):
-            self.sink.skip(path, f"a JSON {_json_type(subs)}; expected a list of embedded trajectories")
+            self.sink.skip(path, f"a JSON {json_type(subs)}; expected a list of embedded trajectories")
             return
         for k, sub in enumerate(subs):
             if not isinstance(sub, dict):
@@ -481,7 +477,7 @@ class _Converter:
 
     def subagent(self, sub: Any, where: str, depth: int, ref_step: Any) -> None:
         if not isinstance(sub, dict):
-            self.sink.skip(where, f"a JSON {_json_type(sub)}; expected an embedded ATIF trajectory")
+            self.sink.skip(where, f"a JSON {json_type(sub)}; expected an embedded ATIF trajectory")
             return
         if depth > MAX_DEPTH:
             self.sink.skip(where, f"embedded subagents nested deeper than {MAX_DEPTH}; not imported")
@@ -493,7 +489,7 @@ class _Converter:
             self.imported.add(tid)
         steps = sub.get("steps")
         if not isinstance(steps, list):
-            self.sink.skip(where, f"steps is a JSON {_json_type(steps)}; expected a list of steps")
+            self.sink.skip(where, f"steps is a JSON {json_type(steps)}; expected a list of steps")
             return
         name = tid or where
         agent = obj(sub.get("agent"))
@@ -532,7 +528,7 @@ class _Converter:
         for i, step in enumerate(scope.doc["steps"]):
             where = f"{scope.where}steps[{i}]"
             if not isinstance(step, dict):
-                self.sink.skip(where, f"a JSON {_json_type(step)}; expected a step object")
+                self.sink.skip(where, f"a JSON {json_type(step)}; expected a step object")
                 continue
             try:
                 self.step(scope, where, i, step)
@@ -551,7 +547,7 @@ class _Converter:
         elif not isinstance(message, str | list):
             self.sink.skip(
                 where,
-                f"message is a JSON {_json_type(message)}; expected a string or a list of content parts",
+                f"message is a JSON {json_type(message)}; expected a string or a list of content parts",
             )
             return
         step_id = step.get("step_id")
@@ -750,13 +746,13 @@ class _Converter:
         if raw is None:
             return []
         if not isinstance(raw, list):
-            self.sink.skip(f"{where}.tool_calls", f"a JSON {_json_type(raw)}; expected a list of tool calls")
+            self.sink.skip(f"{where}.tool_calls", f"a JSON {json_type(raw)}; expected a list of tool calls")
             return []
         out: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
         for j, call in enumerate(raw):
             at = f"{where}.tool_calls[{j}]"
             if not isinstance(call, dict):
-                self.sink.skip(at, f"a JSON {_json_type(call)}; expected a tool call object")
+                self.sink.skip(at, f"a JSON {json_type(call)}; expected a tool call object")
                 continue
             call_id, name = call.get("tool_call_id"), call.get("function_name")
             if not isinstance(call_id, str) or not call_id:
@@ -804,11 +800,11 @@ class _Converter:
             return
         at = f"{where}.observation"
         if not isinstance(raw, dict):
-            self.sink.skip(at, f"a JSON {_json_type(raw)}; expected an object with a results list")
+            self.sink.skip(at, f"a JSON {json_type(raw)}; expected an object with a results list")
             return
         results = raw.get("results")
         if not isinstance(results, list):
-            self.sink.skip(at, f"results is a JSON {_json_type(results)}; expected a list of results")
+            self.sink.skip(at, f"results is a JSON {json_type(results)}; expected a list of results")
             return
         own = {
             scope.prefix + c["tool_call_id"]
@@ -818,7 +814,7 @@ class _Converter:
         for k, result in enumerate(results):
             rat = f"{at}.results[{k}]"
             if not isinstance(result, dict):
-                self.sink.skip(rat, f"a JSON {_json_type(result)}; expected a result object")
+                self.sink.skip(rat, f"a JSON {json_type(result)}; expected a result object")
                 continue
             self.result(scope, rat, result, own, step.get("source"), flags, copied)
 
@@ -888,7 +884,7 @@ class _Converter:
         if not isinstance(raw, list):
             self.sink.skip(
                 f"{where}.subagent_trajectory_ref",
-                f"a JSON {_json_type(raw)}; expected a list of subagent references",
+                f"a JSON {json_type(raw)}; expected a list of subagent references",
             )
             return None
         out = []
@@ -1084,7 +1080,7 @@ def _convert_lines(data: bytes, filename: str, sink: Sink) -> bool:
         elif not _is_trajectory(value):
             sink.skip(
                 f"line {lineno}",
-                f"a JSON {_json_type(value)} without a 'steps' list; expected an ATIF trajectory",
+                f"a JSON {json_type(value)} without a 'steps' list; expected an ATIF trajectory",
             )
         else:
             good.append((lineno, value))
@@ -1103,21 +1099,21 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
             return
         raise
     if not isinstance(doc, dict):
-        raise ImportFormatError(f"top level is a JSON {_json_type(doc)}; expected {EXPECTED}", file=filename)
+        raise ImportFormatError(f"top level is a JSON {json_type(doc)}; expected {EXPECTED}", file=filename)
     steps = doc.get("steps")
     if not isinstance(steps, list):
-        found = "no 'steps'" if steps is None else f"'steps' is a JSON {_json_type(steps)}"
+        found = "no 'steps'" if steps is None else f"'steps' is a JSON {json_type(steps)}"
         raise ImportFormatError(f"top level has {found}, not a list; expected {EXPECTED}", file=filename)
     version = doc.get("schema_version")
     if version is not None and not isinstance(version, str):
         raise ImportFormatError(
-            f"schema_version is a JSON {_json_type(version)}; expected a string like 'ATIF-v1.7'",
+            f"schema_version is a JSON {json_type(version)}; expected a string like 'ATIF-v1.7'",
             file=filename,
         )
     agent = doc.get("agent")
     if agent is not None and not isinstance(agent, dict):
         raise ImportFormatError(
-            f"agent is a JSON {_json_type(agent)}; expected an object with name and version", file=filename
+            f"agent is a JSON {json_type(agent)}; expected an object with name and version", file=filename
         )
     _Converter(sink, doc).run()
 

@@ -323,6 +323,12 @@ def record_digest(data: dict[str, Any], body: Any) -> None:
         data["sha256"], data["size"] = sha256_hex(raw), len(raw)
 
 
+def json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, for "a JSON number; expected …" messages."""
+    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
 def obj(value: Any) -> dict[str, Any]:
     """``value`` if it is a JSON object, else an empty one: absent and malformed read alike."""
     return value if isinstance(value, dict) else {}

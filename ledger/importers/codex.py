@@ -53,6 +53,7 @@ from ledger.importers.api import Importer
 from ledger.importers.base import (
     Sink,
     head_values,
+    json_type,
     key,
     loads,
     lst,
@@ -164,7 +165,7 @@ def _lines(
                     f"unknown rollout line type {_show(kind)}; expected one of {', '.join(sorted(KINDS))}",
                 )
             elif not isinstance(payload, dict):
-                sink.skip(where, f"{kind} payload is a JSON {_json_type(payload)}; expected an object")
+                sink.skip(where, f"{kind} payload is a JSON {json_type(payload)}; expected an object")
             else:
                 out.append((lineno, str(kind), payload, rec.get("timestamp")))
         elif index == 0 and _is_legacy_header(rec):
@@ -183,16 +184,11 @@ def _lines(
 
 
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else f"of JSON type {_json_type(value)}"
+    return repr(value) if isinstance(value, str) else f"of JSON type {json_type(value)}"
 
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
 
 
 def _content_text(content: Any) -> str | None:
@@ -419,7 +415,7 @@ class _Converter:
         role = item.get("role")
         if (kind == "message" and role == "assistant") or key(kind) in OUTPUT_ITEMS:
             if kind == "message" and _content_text(item.get("content")) is None:
-                raise ValueError(f"message content is a JSON {_json_type(item.get('content'))}, not parts")
+                raise ValueError(f"message content is a JSON {json_type(item.get('content'))}, not parts")
             self.pending.append((lineno, item, when, from_event))
             return
         self.flush()
@@ -442,7 +438,7 @@ class _Converter:
         content = item.get("content")
         text = _content_text(content)
         if text is None:
-            raise ValueError(f"message content is a JSON {_json_type(content)}, not parts")
+            raise ValueError(f"message content is a JSON {json_type(content)}, not parts")
         role = item.get("role")
         injected = INJECTED_RE.match(text) if role == "user" else None
         self.sink.emit(
@@ -594,7 +590,7 @@ class _Converter:
             output = output.get("content")
         text = _content_text(output)
         if text is None:
-            raise ValueError(f"{item.get('type')} output is a JSON {_json_type(output)}, not text or parts")
+            raise ValueError(f"{item.get('type')} output is a JSON {json_type(output)}, not text or parts")
         if isinstance(output, str) and output.startswith("{"):
             try:
                 inner = loads(output)

@@ -46,6 +46,7 @@ from ledger.importers.api import Importer
 from ledger.importers.base import (
     Sink,
     iter_json_lines,
+    json_type,
     key,
     load_json,
     loads,
@@ -791,11 +792,6 @@ class _Converter:
             )
 
 
-def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
-
-
 def _edit_outcome(args: Mapping[str, Any], extras: Mapping[str, Any]) -> tuple[str, str | None]:
     """``(operation, text of the whole file after it)`` of a successful ``edit`` observation.
 
@@ -855,7 +851,7 @@ def convert(data: bytes, filename: str, sink: Sink) -> None:
             wrapper = next((n for n in _WRAPPERS if isinstance(doc, dict) and n in doc), None)
             where = f"field '{wrapper}' is" if wrapper else "top level is"
             raise ImportFormatError(
-                f"{where} not an event list (a JSON {_json_type(doc[wrapper] if wrapper else doc)}); "
+                f"{where} not an event list (a JSON {json_type(doc[wrapper] if wrapper else doc)}); "
                 f"expected {EXPECTED}",
                 file=filename,
             )
