@@ -254,7 +254,12 @@ class _Server(ThreadingHTTPServer):
 
         exc = sys.exc_info()[1]
         if not isinstance(exc, (ConnectionError, TimeoutError)):
-            self._failures.append(f"proxy error: {type(exc).__name__}: {exc}"[:500])
+            self._failures.append(_failure_line(exc))
+
+
+def _failure_line(exc: BaseException | None) -> str:
+    """One line in ``RecordingProxy.failures`` for an exchange that failed unexpectedly."""
+    return f"proxy error: {type(exc).__name__}: {exc}"[:500]
 
 
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")  # int(_, 16) alone also takes "0x5", "+5", "1_0"
@@ -341,7 +346,7 @@ def _make_handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
                     self.close_connection = True
                 except Exception as exc:  # never a traceback between the agent's lines
                     self.close_connection = True
-                    proxy.failures.append(f"proxy error: {type(exc).__name__}: {exc}"[:500])
+                    proxy.failures.append(_failure_line(exc))
 
         def _exchange(self) -> None:
             if not self.path.startswith("/"):
